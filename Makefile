@@ -1,0 +1,60 @@
+# Two commands: `make run` serves the demo, `make test` proves it. Python 3.11 is all you need.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint venv migrate seed messages worker bench ci clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+var:
+	mkdir -p var/broker/queue var/broker/processed
+
+messages: venv
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
+
+migrate: venv var
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo --if-empty
+
+# Web server, plus a Celery worker with an embedded beat. Without REDIS_URL the broker is
+# kombu's filesystem transport under var/broker (no server needed).
+run: venv var messages seed
+	@echo "Serving on http://$(HOST):$(PORT)/  (login at /accounts/login/; Ctrl-C stops everything)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A jobcenter worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule & \
+	$(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+worker: venv var
+	$(BIN)/celery -A jobcenter worker --beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=jobcenter.settings.test $(MANAGE) makemigrations --check --dry-run
+
+# Without DATABASE_URL the suite runs on SQLite and skips PostgreSQL-only tests (it says so).
+test: venv var lint messages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/allocation.py
+
+ci:
+	.ci/run
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,346 @@
+"""Allocation transactions: intake, close, reassign, the queue, and staff changes that
+create capacity. The decision itself is `engine.choose_caseworker`; this module makes it
+hold in the database (locking rules: `locking.py`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus, Citizen
+from staff import services as staff_services
+from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Team
+
+from . import engine, locking
+from .errors import CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
+from .models import AssignmentReason, CaseAssignment
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The caseworkers a case of this jobcenter and programme may go to."""
+
+    jobcenter_id: int
+    programme: str
+
+
+def pool_candidates(*, pool: Pool, exclude: set[int] = frozenset()) -> tuple[list[engine.Candidate], list[int]]:
+    rows = (
+        Caseworker.objects.filter(
+            team__jobcenter_id=pool.jobcenter_id,
+            team__unit_type=pool.programme,
+            status=CaseworkerStatus.ACTIVE,
+            accepting_new_cases=True,
+        )
+        .exclude(pk__in=exclude)
+        .values_list("id", "cap", "open_cases", "team_id")
+    )
+    candidates, team_ids = [], set()
+    for pk, cap, open_cases, team_id in rows:
+        candidates.append(engine.Candidate(id=pk, cap=cap, open_cases=open_cases))
+        team_ids.add(team_id)
+    return candidates, sorted(team_ids)
+
+
+def citizen_earlier_caseworker_ids(*, citizen_id: int, limit: int = 1) -> list[int]:
+    return list(
+        CaseAssignment.objects.filter(case__citizen_id=citizen_id)
+        .order_by("-assigned_at", "-id")
+        .values_list("caseworker_id", flat=True)[:limit]
+    )
+
+
+def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:
+    """Decide and take a slot; re-decides when another transaction took the slot first."""
+    earlier = citizen_earlier_caseworker_ids(citizen_id=citizen_id)
+    tried: set[int] = set()
+    while True:
+        candidates, team_ids = pool_candidates(pool=pool, exclude=tried)
+        decision = engine.choose_caseworker(candidates, earlier)
+        if decision.queued:
+            return decision
+        if locking.claim_slot(caseworker_id=decision.caseworker_id, team_ids=team_ids):
+            return decision
+        tried.add(decision.caseworker_id)
+
+
+def _start_assignment(*, case: Case, caseworker_id: int, reason: str, by, now, note: str = "") -> CaseAssignment:
+    return CaseAssignment.objects.create(
+        case=case, caseworker_id=caseworker_id, assigned_at=now, reason=reason, by=by, note=note[:500]
+    )
+
+
+def _end_assignment(*, case_ids: list[int], now) -> None:
+    CaseAssignment.objects.filter(case_id__in=case_ids, ended_at__isnull=True).update(ended_at=now)
+
+
+# --- Intake ------------------------------------------------------------------------------
+
+
+def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=None) -> Case:
+    """Open a case and allocate it at once: open with a caseworker, or queued."""
+    try:
+        case = _case_create(citizen=citizen, programme=programme, target_group=target_group, by=by)
+    except IntegrityError as error:
+        text = str(error)
+        if "case_one_unclosed_per_citizen" in text or "cases_case.citizen_id" in text:
+            raise DuplicateOpenCase("This citizen already has a case that is not closed.") from None
+        raise
+    if case.status == CaseStatus.QUEUED:
+        _after_capacity_fell(team_ids=(), pool=Pool(case.jobcenter_id, case.programme))
+    return case
+
+
+@locking.retry_on_conflict()
+def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> Case:
+    now = timezone.now()
+    pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme)
+    decision = _allocate(pool=pool, citizen_id=citizen.pk)
+    case = Case(
+        citizen=citizen,
+        jobcenter_id=citizen.jobcenter_id,
+        programme=programme,
+        target_group=target_group or "",
+        opened_at=now,
+    )
+    if decision.queued:
+        case.status, case.queued_at = CaseStatus.QUEUED, now
+    else:
+        case.status, case.caseworker_id, case.assigned_at = CaseStatus.OPEN, decision.caseworker_id, now
+    case.save(force_insert=True)
+    if not decision.queued:
+        reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
+        _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=by, now=now)
+    return case
+
+
+# --- Close -------------------------------------------------------------------------------
+
+
+def case_close(*, case: Case, outcome: str, by=None) -> Case:
+    closed = _retrying(_case_close, case_id=case.pk, outcome=outcome, by=by)
+    if closed.caseworker_id:
+        queue_drain(pool=Pool(closed.jobcenter_id, closed.programme))
+    return closed
+
+
+@locking.retry_on_conflict()
+def _case_close(*, case_id: int, outcome: str, by) -> Case:
+    holder_id = Case.objects.filter(pk=case_id).values_list("caseworker_id", flat=True).first()
+    if holder_id:
+        locking.lock_caseworkers([holder_id])
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseNotOpen("The case is already closed.", case=case_id)
+    if case.caseworker_id != holder_id:  # moved between our read and our lock
+        raise _Retry()
+    now = timezone.now()
+    if case.status == CaseStatus.OPEN:
+        locking.release_slot(caseworker_id=case.caseworker_id)
+        _end_assignment(case_ids=[case.pk], now=now)
+    case.status, case.outcome, case.closed_at, case.closed_by = CaseStatus.CLOSED, outcome, now, by
+    case.queued_at = None
+    case.save(update_fields=["status", "outcome", "closed_at", "closed_by", "queued_at", "updated_at"])
+    return case
+
+
+class _Retry(Exception):
+    """The row changed between reading it and locking it; the caller tries again."""
+
+
+def _retrying(fn, **kwargs):
+    for _ in range(20):
+        try:
+            return fn(**kwargs)
+        except _Retry:
+            continue
+    raise AssertionError("case kept changing hands while being locked")
+
+
+# --- Reassign ----------------------------------------------------------------------------
+
+
+def case_reassign(
+    *,
+    case: Case,
+    caseworker: Caseworker,
+    reason: str = "",
+    by=None,
+    assignment_reason: str = AssignmentReason.REASSIGNMENT,
+) -> Case:
+    moved = _retrying(
+        _case_reassign,
+        case_id=case.pk,
+        target_id=caseworker.pk,
+        note=reason,
+        by=by,
+        assignment_reason=assignment_reason,
+    )
+    if case.status == CaseStatus.OPEN and case.caseworker_id and case.caseworker_id != moved.caseworker_id:
+        _after_capacity_rose(caseworker_ids=[case.caseworker_id])
+    return moved
+
+
+@locking.retry_on_conflict()
+def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_reason: str) -> Case:
+    holder_id = Case.objects.filter(pk=case_id).values_list("caseworker_id", flat=True).first()
+    locked = locking.lock_caseworkers([target_id, *([holder_id] if holder_id else [])])
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.caseworker_id != holder_id:
+        raise _Retry()
+    target = locked.get(target_id)
+    if target is None:
+        raise NotEligible("That caseworker does not exist.")
+    _check_can_receive(case=case, target=target, count=1)
+    now = timezone.now()
+    if not locking.claim_slot_unconditionally_below_cap(caseworker_id=target_id):
+        raise CapacityExceeded(f"{target.full_name} is at their cap.", caseworker=target_id)
+    if case.status == CaseStatus.OPEN:
+        locking.release_slot(caseworker_id=case.caseworker_id)
+        _end_assignment(case_ids=[case.pk], now=now)
+    case.status, case.caseworker_id, case.assigned_at, case.queued_at = CaseStatus.OPEN, target_id, now, None
+    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
+    _start_assignment(case=case, caseworker_id=target_id, reason=assignment_reason, by=by, now=now, note=note)
+    return case
+
+
+def _check_can_receive(*, case: Case, target: Caseworker, count: int) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise CaseNotOpen("The case is closed.", case=case.pk)
+    if case.caseworker_id == target.pk:
+        raise NotEligible(f"{target.full_name} already holds the case.", caseworker=target.pk)
+    team = Team.objects.only("jobcenter_id", "unit_type").get(pk=target.team_id)
+    if team.jobcenter_id != case.jobcenter_id:
+        raise NotEligible(f"{target.full_name} works in another jobcenter.", caseworker=target.pk)
+    if team.unit_type != case.programme:
+        raise NotEligible(f"{target.full_name}'s unit does not take this programme.", caseworker=target.pk)
+    if target.status != CaseworkerStatus.ACTIVE:
+        raise NotEligible(f"{target.full_name} is on leave.", caseworker=target.pk)
+    if not target.accepting_new_cases:
+        raise NotEligible(f"{target.full_name} is not accepting new cases.", caseworker=target.pk)
+    if target.open_cases + count > target.cap:
+        raise CapacityExceeded(
+            f"{target.full_name} is at their cap ({target.open_cases}/{target.cap}).", caseworker=target.pk
+        )
+
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
+    """Allocate queued cases of the pool, oldest first, until nobody eligible has room.
+
+    Each case is its own short transaction (when not already inside one), so a drain
+    never holds more than one caseworker row at a time.
+    """
+    placed = 0
+    while limit is None or placed < limit:
+        if not _drain_one(pool=pool):
+            break
+        placed += 1
+    return placed
+
+
+@locking.retry_on_conflict()
+def _drain_one(*, pool: Pool) -> bool:
+    case = (
+        Case.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+        .filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
+        .order_by("queued_at", "id")
+        .first()
+    )
+    if case is None:
+        return False
+    decision = _allocate(pool=pool, citizen_id=case.citizen_id)
+    if decision.queued:
+        return False
+    now = timezone.now()
+    case.status, case.caseworker_id, case.assigned_at, case.queued_at = (
+        CaseStatus.OPEN,
+        decision.caseworker_id,
+        now,
+        None,
+    )
+    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
+    reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.QUEUE
+    _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=None, now=now)
+    return True
+
+
+def queue_drain_all() -> int:
+    """Drain every pool that has queued cases: after policy changes, and as a periodic sweep."""
+    pools = Case.objects.filter(status=CaseStatus.QUEUED).values_list("jobcenter_id", "programme").distinct().order_by()
+    return sum(queue_drain(pool=Pool(j, p)) for j, p in list(pools))
+
+
+def _pools_of_caseworkers(caseworker_ids) -> set[Pool]:
+    rows = Caseworker.objects.filter(pk__in=list(caseworker_ids)).values_list("team__jobcenter_id", "team__unit_type")
+    return {Pool(j, p) for j, p in rows}
+
+
+def _after_capacity_rose(*, caseworker_ids) -> None:
+    for pool in sorted(_pools_of_caseworkers(caseworker_ids), key=lambda p: (p.jobcenter_id, p.programme)):
+        queue_drain(pool=pool)
+
+
+def _after_capacity_fell(*, team_ids, pool: Pool | None = None) -> None:
+    """A hook for the prompt alert check; the periodic check is the safety net."""
+    hook = _capacity_fell_hooks
+    for callback in hook:
+        callback(team_ids=tuple(team_ids), pool=pool)
+
+
+_capacity_fell_hooks: list = []
+
+
+def on_capacity_fell(callback):
+    """Register a callback (the alerts module does) run after a change that may breach limits."""
+    _capacity_fell_hooks.append(callback)
+    return callback
+
+
+# --- Staff changes that move capacity ----------------------------------------------------
+
+
+def caseworker_create(**fields) -> Caseworker:
+    caseworker = staff_services.caseworker_create(**fields)
+    _after_capacity_rose(caseworker_ids=[caseworker.pk])
+    return caseworker
+
+
+def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
+    before = Caseworker.objects.only("cap", "status", "accepting_new_cases", "team_id").get(pk=caseworker.pk)
+    updated = staff_services.caseworker_update(caseworker=caseworker, **changes)
+    gained = (
+        updated.cap > before.cap
+        or (updated.status == CaseworkerStatus.ACTIVE and before.status != CaseworkerStatus.ACTIVE)
+        or (updated.accepting_new_cases and not before.accepting_new_cases)
+        or updated.team_id != before.team_id
+    )
+    lost = (
+        updated.cap < before.cap
+        or updated.status != before.status
+        or updated.accepting_new_cases != before.accepting_new_cases
+        or updated.team_id != before.team_id
+    )
+    if gained:
+        _after_capacity_rose(caseworker_ids=[updated.pk])
+    if lost:
+        _after_capacity_fell(team_ids={before.team_id, updated.team_id})
+    return updated
+
+
+def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
+    before = CaseloadPolicy.objects.filter(role=role).values_list("cap", flat=True).first()
+    policy = staff_services.policy_set_cap(role=role, cap=cap)
+    if before is None or cap > before:
+        queue_drain_all()
+    if before is not None and cap < before:
+        team_ids = Caseworker.objects.filter(role=role).values_list("team_id", flat=True).distinct().order_by()
+        _after_capacity_fell(team_ids=set(team_ids))
+    return policy

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Caseworker, Jobcenter, TimeStamped, UnitType
+
+from .cpr import EncryptedCprField, mask
+
+Programme = UnitType
+
+
+class TargetGroup(models.TextChoices):
+    JOBPARAT = "jobparat", _("Job-ready (jobparat)")
+    AKTIVITETSPARAT = "aktivitetsparat", _("Activity-ready (aktivitetsparat)")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    QUEUED = "queued", _("Queued")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    JOB = "job", _("Job")
+    EDUCATION = "education", _("Education")
+    EARLY_RETIREMENT = "early_retirement", _("Early-retirement pension (førtidspension)")
+    RESOURCE_COURSE = "resource_course", _("Resource course (ressourceforløb)")
+    FLEX_JOB = "flex_job", _("Flex job")
+    MOVED = "moved", _("Moved away")
+    OTHER = "other", _("Other")
+
+
+class Citizen(TimeStamped):
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.PROTECT, related_name="citizens", verbose_name=_("jobcenter")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    # Encrypted at rest; `cpr_digest` (keyed HMAC) is what uniqueness and look-up use.
+    cpr = EncryptedCprField(_("CPR number"), max_length=11)
+    cpr_digest = models.CharField(max_length=64, unique=True, editable=False)
+    birth_date = models.DateField(_("birth date"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cpr_masked})"
+
+    @property
+    def cpr_masked(self) -> str:
+        return mask(self.cpr)
+
+
+class Case(TimeStamped):
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="cases", verbose_name=_("citizen"))
+    # The citizen's jobcenter at intake; the queue and eligibility are per jobcenter.
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.PROTECT, related_name="cases", verbose_name=_("jobcenter")
+    )
+    programme = models.CharField(_("programme"), max_length=32, choices=Programme.choices)
+    target_group = models.CharField(_("target group"), max_length=32, choices=TargetGroup.choices, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices)
+    caseworker = models.ForeignKey(
+        Caseworker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("caseworker"),
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    queued_at = models.DateTimeField(_("queued since"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned to current caseworker"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen"],
+                condition=~Q(status="closed"),
+                name="case_one_unclosed_per_citizen",
+                violation_error_message=_("This citizen already has a case that is not closed."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="open", caseworker__isnull=False, closed_at__isnull=True, outcome="")
+                    | Q(status="queued", caseworker__isnull=True, closed_at__isnull=True, outcome="")
+                    | (Q(status="closed", closed_at__isnull=False) & ~Q(outcome=""))
+                ),
+                name="case_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["jobcenter", "programme", "status", "queued_at"], name="case_queue"),
+            models.Index(fields=["caseworker", "status"], name="case_caseworker_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_programme_display()}"
+
+    @property
+    def team_id(self):
+        return self.caseworker.team_id if self.caseworker_id else None

@@ -1,0 +1,44 @@
+"""Suite-wide wiring: backend-dependent tests skip visibly locally and fail in CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_ALL = os.environ.get("JOBCENTER_REQUIRE_ALL_BACKENDS") == "1"
+_skipped_backend_tests: list[str] = []
+
+
+def _database_is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
+
+
+def _missing_backend(item) -> str | None:
+    if item.get_closest_marker("postgres") and not _database_is_postgres():
+        return "needs PostgreSQL: set DATABASE_URL=postgres://... (.ci/run does)"
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        return "needs Redis: set REDIS_URL=redis://... (.ci/run does)"
+    if item.get_closest_marker("browser") and not os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        return "needs Chromium at /usr/bin/chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        reason = _missing_backend(item)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and report.when == "setup" and "needs " in str(report.longrepr):
+        _skipped_backend_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_ALL and _skipped_backend_tests:
+        print(f"\n{len(_skipped_backend_tests)} backend test(s) were skipped in CI; that is a failure:")
+        for nodeid in _skipped_backend_tests:
+            print(f"  {nodeid}")
+        session.exitstatus = 1

@@ -1,0 +1,29 @@
+"""Production: every secret must come from the environment; refuse to start otherwise."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+CPR_ENCRYPTION_KEY = env("CPR_ENCRYPTION_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+
+_KNOWN_DEFAULTS = {"", "local-development-secret-key-not-for-production", "test-secret-key"}
+if SECRET_KEY in _KNOWN_DEFAULTS or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of at least 50 characters.")
+if CPR_ENCRYPTION_KEY in {"", "local-development-cpr-key", "test-cpr-key"} or len(CPR_ENCRYPTION_KEY) < 32:
+    raise ImproperlyConfigured("CPR_ENCRYPTION_KEY must be a random value of at least 32 characters.")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=60)

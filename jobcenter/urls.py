@@ -1,0 +1,11 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language switch uses set_language)
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("web.urls")),
+]

@@ -1,0 +1,157 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UnitType(models.TextChoices):
+    STANDARD = "standard", _("Standard cash-benefit unit")
+    FLERE_SKAL_MED = "flere_skal_med", _("Flere skal med")
+    PSYCHIATRIC = "psychiatric", _("Psychiatric unit")
+    TRIAL = "trial", _("Low-caseload trial unit")
+
+
+class Role(models.TextChoices):
+    STANDARD = "standard", _("Caseworker, standard unit")
+    BUSINESS_CONSULTANT = "business_consultant", _("Caseworker and business consultant")
+    FLERE_SKAL_MED = "flere_skal_med", _("Coordinating caseworker, Flere skal med")
+    PSYCHIATRIC = "psychiatric", _("Caseworker, psychiatric unit")
+    TRIAL = "trial", _("Caseworker, trial unit")
+
+
+DEFAULT_POLICY_CAPS = {
+    Role.STANDARD: 100,
+    Role.BUSINESS_CONSULTANT: 50,
+    Role.FLERE_SKAL_MED: 45,
+    Role.PSYCHIATRIC: 25,
+    Role.TRIAL: 50,
+}
+
+
+class CaseworkerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ON_LEAVE = "on_leave", _("On leave")
+
+
+class Jobcenter(TimeStamped):
+    name = models.CharField(_("name"), max_length=200)
+    municipality_code = models.CharField(
+        _("municipality code"),
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^\d{3}$", _("Three digits, e.g. 101."))],
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("jobcenter")
+        verbose_name_plural = _("jobcenters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(municipality_code__regex=r"^[0-9]{3}$"),
+                name="jobcenter_municipality_code_three_digits",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.municipality_code})"
+
+
+class Team(TimeStamped):
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.PROTECT, related_name="teams", verbose_name=_("jobcenter")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    unit_type = models.CharField(_("unit type"), max_length=32, choices=UnitType.choices)
+    leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams_led", blank=True, verbose_name=_("leaders")
+    )
+
+    class Meta:
+        ordering = ["jobcenter_id", "name", "id"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["jobcenter", "name"], name="team_unique_name_per_jobcenter")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseloadPolicy(TimeStamped):
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, unique=True)
+    cap = models.PositiveIntegerField(_("cases per full-time caseworker"))
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("caseload policy")
+        verbose_name_plural = _("caseload policies")
+        constraints = [models.CheckConstraint(condition=Q(cap__gte=0), name="policy_cap_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.cap}"
+
+
+class Caseworker(TimeStamped):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseworker", verbose_name=_("login")
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="caseworkers", verbose_name=_("team"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    fte = models.DecimalField(
+        _("FTE"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+        help_text=_("Share of full time, e.g. 0.5 for half time."),
+    )
+    cap_override = models.PositiveIntegerField(
+        _("cap override"), null=True, blank=True, help_text=_("Replaces the policy cap when set.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseworkerStatus.choices, default=CaseworkerStatus.ACTIVE
+    )
+    accepting_new_cases = models.BooleanField(_("accepting new cases"), default=True)
+    # Both are maintained by the services in the same transaction as the change that
+    # moves them: `cap` is the effective cap, `open_cases` the number of open cases held.
+    # The allocation's conditional UPDATE ("open_cases < cap") is what makes the cap hold.
+    cap = models.PositiveIntegerField(_("effective cap"), default=0, editable=False)
+    open_cases = models.PositiveIntegerField(_("open cases"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("caseworker")
+        verbose_name_plural = _("caseworkers")
+        constraints = [
+            models.CheckConstraint(condition=Q(fte__gt=0) & Q(fte__lte=1), name="caseworker_fte_in_range"),
+            models.CheckConstraint(
+                condition=Q(cap_override__isnull=True) | Q(cap_override__gte=0),
+                name="caseworker_cap_override_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(cap__gte=0), name="caseworker_cap_not_negative"),
+            models.CheckConstraint(condition=Q(open_cases__gte=0), name="caseworker_open_cases_not_negative"),
+        ]
+        indexes = [models.Index(fields=["team", "status"], name="caseworker_team_status")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_available(self) -> bool:
+        return self.status == CaseworkerStatus.ACTIVE and self.accepting_new_cases
+
+    @property
+    def is_over_cap(self) -> bool:
+        return self.open_cases > self.cap

@@ -1,0 +1,137 @@
+"""Writes to jobcenters, teams, caseworkers and caseload policies.
+
+These know nothing of cases or the queue; `allocation.services` wraps the ones that can
+create capacity so that the queue drains (imports point allocation → cases → staff).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Role, Team
+
+User = get_user_model()
+
+CASEWORKER_EDITABLE_FIELDS = frozenset(
+    {"team", "role", "fte", "cap_override", "status", "accepting_new_cases", "full_name", "email"}
+)
+
+
+class StaffError(Exception):
+    """A rule about staff was broken; carries a message for the user."""
+
+
+def effective_cap(*, policy_cap: int, fte: Decimal, cap_override: int | None) -> int:
+    """`cap_override`, else floor(policy cap × FTE) in exact decimal arithmetic (0.29 × 100 = 29)."""
+    if cap_override is not None:
+        return cap_override
+    return math.floor(Decimal(policy_cap) * Decimal(str(fte)))
+
+
+def policy_cap_for(role: str) -> int:
+    policy = CaseloadPolicy.objects.filter(role=role).only("cap").first()
+    return policy.cap if policy else DEFAULT_POLICY_CAPS[Role(role)]
+
+
+def caseworker_refresh_cap(*, caseworker: Caseworker) -> int:
+    caseworker.cap = effective_cap(
+        policy_cap=policy_cap_for(caseworker.role), fte=caseworker.fte, cap_override=caseworker.cap_override
+    )
+    return caseworker.cap
+
+
+@transaction.atomic
+def caseworker_create(
+    *,
+    username: str,
+    full_name: str,
+    team: Team,
+    role: str | None = None,
+    fte: Decimal = Decimal("1.00"),
+    cap_override: int | None = None,
+    email: str = "",
+    password: str | None = None,
+) -> Caseworker:
+    user = User(username=username, email=email or "")
+    name_parts = full_name.split(" ", 1)
+    user.first_name = name_parts[0][:150]
+    user.last_name = name_parts[1][:150] if len(name_parts) > 1 else ""
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    caseworker = Caseworker(
+        user=user,
+        full_name=full_name,
+        team=team,
+        role=role or team.unit_type,
+        fte=Decimal(str(fte)),
+        cap_override=cap_override,
+    )
+    caseworker_refresh_cap(caseworker=caseworker)
+    caseworker.save()
+    return caseworker
+
+
+@transaction.atomic
+def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
+    """Apply changes under a row lock and recompute the effective cap."""
+    unknown = set(changes) - CASEWORKER_EDITABLE_FIELDS
+    if unknown:
+        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
+    locked = Caseworker.objects.select_for_update().select_related("user").get(pk=caseworker.pk)
+    email = changes.pop("email", None)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if "fte" in changes:
+        locked.fte = Decimal(str(locked.fte))
+    caseworker_refresh_cap(caseworker=locked)
+    # open_cases is the counter that only allocation moves; never write it from here.
+    locked.save(update_fields=[*changes.keys(), "cap", "updated_at"])
+    if email is not None and locked.user.email != email:
+        locked.user.email = email
+        locked.user.save(update_fields=["email"])
+    return locked
+
+
+@transaction.atomic
+def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
+    """Change a policy and every affected caseworker's effective cap in one transaction."""
+    if cap < 0:
+        raise StaffError("A cap cannot be negative.")
+    policy, _ = CaseloadPolicy.objects.select_for_update().get_or_create(role=role, defaults={"cap": cap})
+    policy.cap = cap
+    policy.save(update_fields=["cap", "updated_at"])
+    affected = list(
+        Caseworker.objects.select_for_update()
+        .filter(role=role, cap_override__isnull=True)
+        .order_by("pk")
+        .only("id", "fte", "cap", "cap_override", "role")
+    )
+    for caseworker in affected:
+        caseworker.cap = effective_cap(policy_cap=cap, fte=caseworker.fte, cap_override=None)
+    Caseworker.objects.bulk_update(affected, ["cap"], batch_size=500)
+    return policy
+
+
+def team_delete(*, team: Team) -> None:
+    if team.caseworkers.exists():
+        raise StaffError("The team still has caseworkers; move them first.")
+    team.delete()
+
+
+def caseworker_delete(*, caseworker: Caseworker) -> None:
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            user = caseworker.user
+            caseworker.delete()
+            user.delete()
+    except ProtectedError:
+        raise StaffError("The caseworker has held cases; set them on leave or move them instead.") from None
