@@ -1,0 +1,148 @@
+"""Need to know: what each user may see. Every view's queryset starts here.
+
+API.md "Visibility": a caseworker sees their own record, the cases they hold (and closed
+cases they held last) and those cases' citizens; a team leader sees their teams, those
+teams' caseworkers and cases, the queued cases of their jobcenter in a programme they
+lead, and the citizens of all those cases; an administrator (`is_staff`) sees everything.
+
+One addition the contract is silent on: a leader also sees citizens of their jobcenter
+who have no case at all, because a leader who registers a citizen must be able to open
+that citizen's first case.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from cases.models import Case, CaseStatus, Citizen
+from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Team
+
+from .models import Alert, CaseAssignment
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def _caseworker_id(user) -> int | None:
+    if not user or not user.is_authenticated:
+        return None
+    return Caseworker.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+
+
+def led_team_ids(user) -> list[int]:
+    if not user or not user.is_authenticated:
+        return []
+    return list(Team.objects.filter(leaders=user).values_list("pk", flat=True))
+
+
+def _led_pools(user) -> Q:
+    """Queued cases in a programme the user leads a team of, in that team's jobcenter."""
+    pools = Team.objects.filter(leaders=user).values_list("jobcenter_id", "unit_type").distinct()
+    condition = Q(pk__in=[])
+    for jobcenter_id, unit_type in pools:
+        condition |= Q(status=CaseStatus.QUEUED, jobcenter_id=jobcenter_id, programme=unit_type)
+    return condition
+
+
+def jobcenters_visible_to(user) -> QuerySet[Jobcenter]:
+    if is_admin(user):
+        return Jobcenter.objects.all()
+    if not user or not user.is_authenticated:
+        return Jobcenter.objects.none()
+    return Jobcenter.objects.filter(Q(teams__leaders=user) | Q(teams__caseworkers__user=user)).distinct()
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    if is_admin(user):
+        return Team.objects.all()
+    if not user or not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=led_team_ids(user))
+
+
+def caseworkers_visible_to(user) -> QuerySet[Caseworker]:
+    if is_admin(user):
+        return Caseworker.objects.all()
+    if not user or not user.is_authenticated:
+        return Caseworker.objects.none()
+    return Caseworker.objects.filter(Q(user=user) | Q(team_id__in=led_team_ids(user)))
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    if is_admin(user):
+        return Case.objects.all()
+    if not user or not user.is_authenticated:
+        return Case.objects.none()
+    own = _caseworker_id(user)
+    condition = Q(caseworker__team_id__in=led_team_ids(user)) | _led_pools(user)
+    if own is not None:
+        condition |= Q(caseworker_id=own, status__in=[CaseStatus.OPEN, CaseStatus.CLOSED])
+    return Case.objects.filter(condition)
+
+
+def citizens_visible_to(user) -> QuerySet[Citizen]:
+    if is_admin(user):
+        return Citizen.objects.all()
+    if not user or not user.is_authenticated:
+        return Citizen.objects.none()
+    visible_cases = cases_visible_to(user).filter(citizen_id=OuterRef("pk"))
+    led_jobcenters = Team.objects.filter(leaders=user).values("jobcenter_id")
+    without_cases = Q(jobcenter_id__in=led_jobcenters) & ~Exists(Case.objects.filter(citizen_id=OuterRef("pk")))
+    return Citizen.objects.filter(Q(Exists(visible_cases)) | without_cases)
+
+
+def alerts_visible_to(user) -> QuerySet[Alert]:
+    if is_admin(user):
+        return Alert.objects.all()
+    if not user or not user.is_authenticated:
+        return Alert.objects.none()
+    return Alert.objects.filter(team_id__in=led_team_ids(user))
+
+
+def policies_visible_to(user) -> QuerySet[CaseloadPolicy]:
+    if not user or not user.is_authenticated:
+        return CaseloadPolicy.objects.none()
+    return CaseloadPolicy.objects.all()
+
+
+def assignments_of_case(*, case: Case) -> QuerySet[CaseAssignment]:
+    return case.assignments.select_related("caseworker", "by").order_by("assigned_at", "id")
+
+
+def access_case(user, case_id) -> Case:
+    """The only way a request reaches a case: 404 unless the user may see it."""
+    case = cases_visible_to(user).filter(pk=case_id).first() if str(case_id).isdigit() else None
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def access_team(user, team_id) -> Team:
+    team = teams_visible_to(user).filter(pk=team_id).first() if str(team_id).isdigit() else None
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def user_leads_team(user, team_id: int) -> bool:
+    return is_admin(user) or team_id in led_team_ids(user)
+
+
+# --- Load figures: aggregates, never per-row queries -------------------------------------
+
+
+def with_team_load(teams: QuerySet[Team]) -> QuerySet[Team]:
+    """`caseworker_count`, `open_cases_total`, `capacity` (active caps), `over_cap_count`."""
+    return teams.annotate(
+        caseworker_count=Count("caseworkers", distinct=True),
+        open_cases_total=Coalesce(Sum("caseworkers__open_cases"), 0),
+        capacity=Coalesce(Sum("caseworkers__cap", filter=Q(caseworkers__status=CaseworkerStatus.ACTIVE)), 0),
+        over_cap_count=Count("caseworkers", filter=Q(caseworkers__open_cases__gt=F("caseworkers__cap"))),
+    )
+
+
+def team_is_over_limit(team: Team) -> bool:
+    return bool(team.over_cap_count) or team.open_cases_total > team.capacity
