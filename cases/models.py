@@ -111,3 +111,33 @@ class Case(TimeStamped):
     @property
     def team_id(self):
         return self.caseworker.team_id if self.caseworker_id else None
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    SEARCH = "search", _("Search hit")
+    EXPORT = "export", _("Exported")
+    REVEAL = "reveal", _("Full CPR number revealed")
+
+
+class CitizenAccess(models.Model):
+    """Who looked at whom, when, how and why (GDPR art. 15: a citizen may ask)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("citizen"))
+    action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
+    route = models.CharField(_("route"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("citizen access")
+        verbose_name_plural = _("citizen accesses")
+        indexes = [models.Index(fields=["citizen", "created_at"], name="access_citizen_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.citizen_id}"
