@@ -1,0 +1,187 @@
+"""docker-compose.yml cannot run here (no Docker); these tests hold it to the settings."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SETTINGS = ROOT / "jobcenter" / "settings"
+APP_SERVICES = ("web", "worker", "beat")
+# env("X"), env.bool("X"), env.list("X", default=...), env.db("X") ...
+ENV_CALL = re.compile(
+    r"""\benv(?:\.(?:str|bool|int|float|list|tuple|dict|json|url|db|db_url|cache|cache_url|email|email_url|path))?\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _command(service: dict) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else " ".join(command.split())
+
+
+def _env_example() -> tuple[set[str], set[str]]:
+    """Names set in .env.example, and names only documented in a commented `# NAME=` line."""
+    active, documented = set(), set()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if match := re.match(r"^([A-Z][A-Z0-9_]*)=", line):
+            active.add(match.group(1))
+        elif match := re.match(r"^#\s*([A-Z][A-Z0-9_]*)=", line):
+            documented.add(match.group(1))
+    return active, documented
+
+
+def _settings_env_vars(path: Path) -> dict[str, bool]:
+    """Every variable a settings module reads, and whether it has a default."""
+    source = path.read_text()
+    names = {name: False for name in ENV_CALL.findall(source)}
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in names
+            and (any(k.arg == "default" for k in node.keywords) or len(node.args) > 1)
+        ):
+            names[node.args[0].value] = True
+    return names
+
+
+def test_the_five_services_exist(compose):
+    assert set(compose["services"]) >= {"web", "worker", "beat", "postgres", "redis"}
+
+
+def test_web_worker_and_beat_share_one_image_built_from_the_dockerfile(compose):
+    services = compose["services"]
+    builds = {repr(services[name].get("build")) for name in APP_SERVICES}
+    images = {services[name].get("image") for name in APP_SERVICES}
+    assert len(builds) == 1 and builds != {"None"}
+    assert len(images) == 1 and images != {None}
+    build = services["web"]["build"]
+    context = build if isinstance(build, str) else build.get("context", ".")
+    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+    assert (ROOT / context / dockerfile).is_file()
+
+
+def test_the_commands(compose):
+    services = compose["services"]
+    web = _command(services["web"])
+    assert re.search(r"\bgunicorn jobcenter\.wsgi(:application)?\b", web)
+    assert "manage.py migrate --noinput" in web
+    assert web.index("migrate") < web.index("gunicorn")  # migrate first, then serve
+    worker = _command(services["worker"])
+    assert re.search(r"\bcelery -A jobcenter worker\b", worker)
+    assert "--beat" not in worker and " -B" not in worker  # the beat is a service of its own
+    assert re.search(r"\bcelery -A jobcenter beat\b", _command(services["beat"]))
+
+
+def test_exactly_one_beat(compose):
+    services = compose["services"]
+    beats = [name for name, s in services.items() if re.search(r"\bbeat\b|--beat|\s-B\b", _command(s))]
+    assert beats == ["beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_postgres_15_and_redis_7(compose):
+    assert compose["services"]["postgres"]["image"].split(":")[1].startswith("15")
+    assert compose["services"]["redis"]["image"].split(":")[1].startswith("7")
+
+
+def test_every_service_is_health_checked_or_waits_for_healthy_services(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        depends = service.get("depends_on", {})
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        for dependency, condition in depends.items():
+            assert condition == {"condition": "service_healthy"}, f"{name} → {dependency}"
+            assert "healthcheck" in services[dependency], f"{dependency} has no health check to wait for"
+        assert "healthcheck" in service or depends, f"{name} has neither a health check nor healthy dependencies"
+    for name in ("web", "worker", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in APP_SERVICES:
+        assert {"postgres", "redis"} & set(services[name]["depends_on"]) or "web" in services[name]["depends_on"]
+    assert set(services["web"]["depends_on"]) == {"postgres", "redis"}
+
+
+def test_the_app_services_read_env_from_the_env_file(compose):
+    for name in (*APP_SERVICES, "postgres"):
+        env_file = compose["services"][name].get("env_file")
+        assert env_file in (".env", [".env"]), name
+
+
+def test_the_web_health_check_passes_the_production_security_settings(compose):
+    # production redirects plain HTTP and checks Host: the probe must look like the proxy
+    probe = " ".join(compose["services"]["web"]["healthcheck"]["test"])
+    assert "X-Forwarded-Proto" in probe and "https" in probe
+    host = re.search(r'"Host": "([^"]+)"', probe).group(1)
+    hosts = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line.startswith("DJANGO_ALLOWED_HOSTS=")
+    )["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert host in hosts
+
+
+def test_every_variable_the_settings_read_is_in_env_example():
+    active, documented = _env_example()
+    missing = {}
+    for path in sorted(SETTINGS.glob("*.py")):
+        for name in _settings_env_vars(path):
+            if name not in active | documented:
+                missing.setdefault(name, []).append(path.name)
+    assert not missing, f"add these to .env.example: {missing}"
+
+
+def test_the_settings_regex_finds_what_it_must():
+    # guards the test above against a regex that silently matches nothing
+    found = set()
+    for path in SETTINGS.glob("*.py"):
+        found |= set(_settings_env_vars(path))
+    assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "CPR_ENCRYPTION_KEY", "DJANGO_ALLOWED_HOSTS", "EMAIL_URL"} <= found
+    assert {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_DEBUG"} <= found
+
+
+def test_what_production_requires_is_set_not_just_documented():
+    active, _ = _env_example()
+    required = {name for name, has_default in _settings_env_vars(SETTINGS / "production.py").items() if not has_default}
+    assert required >= {"DJANGO_SECRET_KEY", "CPR_ENCRYPTION_KEY", "DJANGO_ALLOWED_HOSTS"}
+    assert required <= active, f"required by production settings but not set: {required - active}"
+    # what the stack needs to talk to its own services is set too
+    assert {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DJANGO_SETTINGS_MODULE"} <= active
+    assert {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"} <= active
+    assert {"CASELOAD_CHECK_INTERVAL_SECONDS", "QUEUE_ALERT_AFTER_HOURS"} <= active
+
+
+def test_env_example_points_at_production_and_the_compose_services():
+    values = dict(
+        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if re.match(r"^[A-Z_]+=", line)
+    )
+    assert values["DJANGO_SETTINGS_MODULE"] == "jobcenter.settings.production"
+    assert values["DJANGO_DEBUG"].lower() in {"false", "0", "off", "no"}
+    assert "@postgres:5432/" in values["DATABASE_URL"]
+    assert values["DATABASE_URL"].endswith("/" + values["POSTGRES_DB"])
+    assert f"{values['POSTGRES_USER']}:{values['POSTGRES_PASSWORD']}@" in values["DATABASE_URL"]
+    assert values["REDIS_URL"].startswith("redis://redis:6379")
+    assert values["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+    # secrets ship empty, so that a stack started from the example refuses to run
+    assert values["DJANGO_SECRET_KEY"] == "" and values["CPR_ENCRYPTION_KEY"] == ""
+
+
+def test_the_dockerfile():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.M)
+    assert "pip install -r requirements.txt" in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
+    assert users and users[-1] not in {"root", "0"}
+    assert "gunicorn" in dockerfile.split("USER")[-1]
+    # no secret baked into the image
+    assert not re.search(r"^ENV\s.*(SECRET_KEY|CPR_ENCRYPTION_KEY)", dockerfile, re.M)
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored and ".venv" in ignored and ".git" in ignored
