@@ -27,3 +27,7 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=60)
+
+# Never fall back to the development SQLite file in production.
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
