@@ -1,0 +1,79 @@
+"""Forms of the web pages: they validate input; the views pass clean data to one service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Outcome
+from staff.models import CaseworkerStatus
+
+from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT, ReassignCandidate
+
+
+class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
+    sort = forms.ChoiceField(choices=[(key, key) for key in CASELOAD_SORTS], required=False)
+
+    def cleaned_or_default(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "", DEFAULT_CASELOAD_SORT
+        return self.cleaned_data["q"].strip(), self.cleaned_data["sort"] or DEFAULT_CASELOAD_SORT
+
+
+class CaseCloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose an outcome")), *Outcome.choices])
+
+
+class _CandidateSelect(forms.Select):
+    """A select whose unavailable caseworkers stay visible, disabled, with the reason in text."""
+
+    def __init__(self, *args, disabled_values=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = {str(v) for v in disabled_values}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class CaseReassignForm(forms.Form):
+    caseworker = forms.TypedChoiceField(label=_("New caseworker"), coerce=int)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
+
+    def __init__(self, *args, candidates: list[ReassignCandidate], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Choose a caseworker"))]
+        for candidate in candidates:
+            worker = candidate.caseworker
+            text = f"{worker.full_name} ({worker.open_cases} / {worker.cap})"
+            if candidate.reason_unavailable:
+                text = f"{text} – {candidate.reason_unavailable}"
+            choices.append((worker.pk, text))
+        field = self.fields["caseworker"]
+        field.choices = choices
+        field.widget = _CandidateSelect(
+            choices=choices, disabled_values=[c.caseworker.pk for c in candidates if not c.available]
+        )
+
+
+class CaseworkerToggleForm(forms.Form):
+    """One switch of the team board: on leave or not, accepting new cases or not."""
+
+    status = forms.ChoiceField(choices=CaseworkerStatus.choices, required=False)
+    accepting_new_cases = forms.TypedChoiceField(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda v: v == "true", required=False, empty_value=None
+    )
+
+    def clean(self):
+        data = super().clean()
+        changes = {k: v for k, v in data.items() if v not in ("", None)}
+        if len(changes) != 1:
+            raise forms.ValidationError(_("Change one thing at a time."))
+        return changes
+
+
+class RebalanceForm(forms.Form):
+    include_on_leave = forms.BooleanField(label=_("Also move the cases of caseworkers on leave"), required=False)

@@ -1,0 +1,86 @@
+"""The case page: the citizen, the case and its history; close and reassign."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from allocation import services
+from allocation.errors import AllocationError
+from allocation.selectors import assignments_of_case
+from cases.access_log import citizen_access_record
+from cases.models import AccessAction, Case
+
+from ..forms import CaseCloseForm, CaseReassignForm
+from ..selectors import CasePermissions, case_for_page, case_permissions, reassign_candidates
+from .common import report_allocation_error
+
+
+@login_required
+@require_GET
+def case_detail(request, case_id: int):
+    case = case_for_page(user=request.user, case_id=case_id)
+    permissions = case_permissions(user=request.user, case=case)
+    return _render_case(request, case=case, permissions=permissions)
+
+
+def _render_case(request, *, case: Case, permissions: CasePermissions, close_form=None, reassign_form=None):
+    candidates = reassign_candidates(case=case, team_ids=permissions.managed_team_ids)
+    citizen_access_record(
+        user=request.user, citizen_ids=[case.citizen_id], action=AccessAction.VIEW, route=request.path
+    )
+    context = {
+        "case": case,
+        "citizen": case.citizen,
+        "history": list(assignments_of_case(case=case)),
+        "permissions": permissions,
+        "close_form": close_form or CaseCloseForm(),
+        "reassign_form": reassign_form or CaseReassignForm(candidates=candidates),
+        "candidates": candidates,
+    }
+    status = 400 if (close_form or reassign_form) else 200
+    return render(request, "web/case.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_close(request, case_id: int):
+    case = case_for_page(user=request.user, case_id=case_id)
+    permissions = case_permissions(user=request.user, case=case)
+    if not permissions.can_close:
+        raise PermissionDenied
+    form = CaseCloseForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case=case, permissions=permissions, close_form=form)
+    try:
+        services.case_close(case=case, outcome=form.cleaned_data["outcome"], by=request.user)
+    except AllocationError as error:
+        report_allocation_error(request, error)
+    else:
+        messages.success(request, _("The case is closed."))
+    return redirect("web:case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_reassign(request, case_id: int):
+    case = case_for_page(user=request.user, case_id=case_id)
+    permissions = case_permissions(user=request.user, case=case)
+    if not permissions.can_reassign:
+        raise PermissionDenied
+    candidates = reassign_candidates(case=case, team_ids=permissions.managed_team_ids)
+    form = CaseReassignForm(request.POST, candidates=candidates)
+    if not form.is_valid():
+        return _render_case(request, case=case, permissions=permissions, reassign_form=form)
+    target = next(c.caseworker for c in candidates if c.caseworker.pk == form.cleaned_data["caseworker"])
+    try:
+        services.case_reassign(case=case, caseworker=target, reason=form.cleaned_data["reason"], by=request.user)
+    except AllocationError as error:
+        report_allocation_error(request, error)
+    else:
+        messages.success(request, _("The case now belongs to %(name)s.") % {"name": target.full_name})
+    return redirect("web:case", case_id=case.pk)
