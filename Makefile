@@ -6,7 +6,9 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv migrate seed messages worker bench ci clean
+# `var` is phony: the directory exists as soon as the SQLite file does, and the broker's
+# folders must still be made.
+.PHONY: run test lint venv var migrate seed messages worker bench ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -67,6 +67,8 @@ class Alert(TimeStamped):
     details = models.JSONField(_("details"), default=dict, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     notified_at = models.DateTimeField(_("leaders notified"), null=True, blank=True)
+    # The last daily reminder to the leaders while the alert stays open.
+    reminded_at = models.DateTimeField(_("leaders reminded"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

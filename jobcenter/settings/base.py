@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,12 +30,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "staff",
     "cases",
     "allocation",
     "api",
     "web",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +126,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumber",
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # JSON only: the browsable renderer would build <select>s over every citizen.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -136,6 +146,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the drf-spectacular-sidecar package: the docs work without a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "UnitTypeEnum": "staff.models.UnitType",
+        "RoleEnum": "staff.models.Role",
+        "CaseworkerStatusEnum": "staff.models.CaseworkerStatus",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "OutcomeEnum": "cases.models.Outcome",
+        "TargetGroupEnum": "cases.models.TargetGroup",
+        "AlertKindEnum": "allocation.models.AlertKind",
+        "AssignmentReasonEnum": "allocation.models.AssignmentReason",
+    },
 }
 
 # Celery: JSON only, late acks, bounded time. Without REDIS_URL the broker is kombu's
@@ -155,8 +180,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# The socket timeouts bound a publish against a Redis that accepts connections but never
+# answers (without them it waits forever); BRPOP polls every second, so the worker is
+# unaffected. Task retries back off at most 300 s, below the visibility timeout.
+REDIS_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 1, "socket_connect_timeout": 1}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 3600}
+    REDIS_BROKER_TRANSPORT_OPTIONS
     if not CELERY_BROKER_URL.startswith("filesystem")
     else {
         "data_folder_in": str(BROKER_FOLDER / "queue"),
@@ -172,6 +201,26 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)
+
+# Exactly ONE beat may run (an embedded `worker --beat`, or the `beat` service, never
+# both): two would send every task twice. Duplicates are harmless — alerts are unique in
+# the database, e-mails are claimed, snapshots replace their date — but wasteful. A check
+# that could not start within its interval expires: the next one is already on its way.
+CELERY_BEAT_SCHEDULE = {
+    "check-caseloads": {
+        "task": "allocation.check_caseloads",
+        "schedule": CASELOAD_CHECK_INTERVAL_SECONDS,
+        "options": {"expires": CASELOAD_CHECK_INTERVAL_SECONDS},
+    },
+    "snapshot-caseloads": {
+        "task": "allocation.snapshot_caseloads",
+        "schedule": crontab(hour=23, minute=50),
+    },
+    "remind-open-alerts": {
+        "task": "allocation.remind_open_alerts",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
+    },
+}
 
 LOGGING = {
     "version": 1,
