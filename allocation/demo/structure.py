@@ -133,6 +133,8 @@ def _leaders_create(*, staff: Staff, rng: random.Random, bulk: bool) -> None:
         users.append(User(username=username, first_name=first, last_name=last, password=make_password(None)))
     for user, free in zip(users, free_usernames([u.username for u in users]), strict=True):
         user.username = free
+        # Leaders need an address: alerts reach them by e-mail (the console in development).
+        user.email = f"{free}@jobcenter.example.dk"
     if bulk:
         users = User.objects.bulk_create(users)
         links = [
