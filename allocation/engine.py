@@ -47,6 +47,23 @@ def load_key(candidate: Candidate) -> tuple[Fraction, int, int]:
     return (ratio, candidate.open_cases, candidate.id)
 
 
+def rank_caseworkers(candidates: Iterable[Candidate], earlier_caseworker_ids: Sequence[int] = ()) -> list[Decision]:
+    """Every eligible caseworker, best first: the decision and its runners-up.
+
+    The first is `choose_caseworker`'s decision. The services try the others, in this
+    order, only when the better ones are being written by a concurrent transaction at
+    that very moment (see `locking.claim_first_free_slot`).
+    """
+    eligible = sorted((c for c in candidates if c.eligible), key=load_key)
+    if earlier_caseworker_ids:
+        most_recent = earlier_caseworker_ids[0]
+        for position, candidate in enumerate(eligible):
+            if candidate.id == most_recent:
+                rest = eligible[:position] + eligible[position + 1 :]
+                return [Decision(candidate.id, continuity=True), *(Decision(c.id) for c in rest)]
+    return [Decision(c.id) for c in eligible]
+
+
 def choose_caseworker(candidates: Iterable[Candidate], earlier_caseworker_ids: Sequence[int] = ()) -> Decision:
     """Decide who gets a case.
 

@@ -11,15 +11,21 @@ from cases.models import Case, CaseStatus
 from staff.models import Caseworker, Team
 
 from . import engine, locking
-from .errors import CapacityExceeded
+from .errors import CapacityExceeded, CaseNotOpen, NotEligible
 from .models import AssignmentReason, CaseAssignment
 from .services import _after_capacity_rose, _check_can_receive
 
 
-def _members(*, team: Team, spill_over: bool) -> list[engine.Member]:
-    workers = Caseworker.objects.filter(team=team)
+def _scope(*, team: Team, spill_over: bool):
     if spill_over:
-        workers = Caseworker.objects.filter(team__jobcenter_id=team.jobcenter_id, team__unit_type=team.unit_type)
+        return Caseworker.objects.filter(team__jobcenter_id=team.jobcenter_id, team__unit_type=team.unit_type)
+    return Caseworker.objects.filter(team=team)
+
+
+def _members(*, team: Team, spill_over: bool, only_ids=None) -> list[engine.Member]:
+    workers = _scope(team=team, spill_over=spill_over)
+    if only_ids is not None:
+        workers = workers.filter(pk__in=list(only_ids))
     rows = list(workers.values_list("id", "cap", "status", "accepting_new_cases", "team_id").order_by("id"))
     held: dict[int, list[engine.HeldCase]] = {row[0]: [] for row in rows}
     open_cases = Case.objects.filter(status=CaseStatus.OPEN, caseworker_id__in=list(held)).values_list(
@@ -54,11 +60,11 @@ def rebalance_apply(
     Recomputing under the locks is what keeps a stale preview from ever being half-applied:
     the plan applied is the plan that is true at this moment, all of it or nothing.
     """
-    scope = Caseworker.objects.filter(team=team)
-    if spill_over:
-        scope = Caseworker.objects.filter(team__jobcenter_id=team.jobcenter_id, team__unit_type=team.unit_type)
-    locking.lock_caseworkers(scope.values_list("pk", flat=True))
-    plan = rebalance_plan(team=team, include_on_leave=include_on_leave, spill_over=spill_over)
+    locked = locking.lock_caseworkers(_scope(team=team, spill_over=spill_over).values_list("pk", flat=True))
+    # Only the locked rows take part: a caseworker who joined since has no lock, so a
+    # concurrent intake could fill the slot this plan counts on.
+    members = _members(team=team, spill_over=spill_over, only_ids=locked)
+    plan = engine.plan_rebalance(members, include_on_leave=include_on_leave)
     _apply_moves(moves=plan.moves, by=by, reason=AssignmentReason.REBALANCE)
     return plan
 
@@ -91,22 +97,27 @@ def _apply_moves(*, moves, by, reason: str, note: str = "") -> None:
 
 def cases_bulk_reassign(*, case_ids: list[int], caseworker: Caseworker, by=None, note: str = "") -> list[Case]:
     """Move the selected cases to one caseworker: all of them within the cap, or none."""
-    moved = _bulk_reassign(case_ids=sorted(set(case_ids)), target_id=caseworker.pk, by=by, note=note)
+    moved = locking.retrying(_bulk_reassign, case_ids=sorted(set(case_ids)), target_id=caseworker.pk, by=by, note=note)
     _after_capacity_rose(caseworker_ids={m.from_caseworker_id for m in moved})
     return list(Case.objects.filter(pk__in=[m.case_id for m in moved]))
 
 
 @locking.retry_on_conflict()
 def _bulk_reassign(*, case_ids: list[int], target_id: int, by, note: str) -> list[engine.Move]:
-    holders = set(Case.objects.filter(pk__in=case_ids).values_list("caseworker_id", flat=True))
-    locked = locking.lock_caseworkers({target_id, *(h for h in holders if h)})
+    holders = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "caseworker_id"))
+    missing = sorted(set(case_ids) - set(holders))
+    if missing:
+        raise CaseNotOpen("Some of the cases do not exist.", cases=missing)
+    locked = locking.lock_caseworkers({target_id, *(h for h in holders.values() if h)})
     cases = list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"))
-    target = locked[target_id]
+    if any(c.caseworker_id != holders[c.pk] for c in cases):
+        raise locking.Retry()  # a case changed hands between the read and the locks
+    target = locked.get(target_id)
+    if target is None:
+        raise NotEligible("That caseworker does not exist.")
     to_move = [c for c in cases if c.caseworker_id != target_id]
     for case in to_move:
-        if case.status != CaseStatus.OPEN or case.caseworker_id not in locked:
-            from .errors import CaseNotOpen
-
+        if case.status != CaseStatus.OPEN:
             raise CaseNotOpen("Only open cases can be moved together.", case=case.pk)
         _check_can_receive(case=case, target=target, count=len(to_move))
     if target.open_cases + len(to_move) > target.cap:

@@ -55,18 +55,77 @@ def citizen_earlier_caseworker_ids(*, citizen_id: int, limit: int = 1) -> list[i
     )
 
 
+# How many of the pool's best-ranked caseworkers one intake reads. The engine ranks them
+# exactly; the database only pre-selects, and its order (a float ratio, exact for any
+# realistic cap) agrees with the engine's, so the engine's first choice is always among
+# them. The runners-up are where a concurrent intake goes when the best row is busy.
+RANKED_CANDIDATES = 12
+
+
+def _ranked_candidates(*, pool: Pool, citizen_id: int) -> tuple[list[engine.Candidate], list[int], list[int]]:
+    """One query: the pool's eligible caseworkers with room, best first, the citizen's most
+    recent earlier caseworker ahead of them (continuity), their teams, and that earlier
+    caseworker's id when they are one of them.
+
+    Hand-written SQL because it runs on every intake and the ORM's compilation of it cost
+    more than the query itself (bench/allocation.py); it is plain SQL that SQLite runs too.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RANKED_CANDIDATES_SQL,
+            [citizen_id, pool.jobcenter_id, pool.programme, CaseworkerStatus.ACTIVE.value, RANKED_CANDIDATES],
+        )
+        rows = cursor.fetchall()
+    candidates, team_ids, earlier_ids = [], set(), []
+    for pk, cap, open_cases, team_id, not_earlier in rows:
+        candidates.append(engine.Candidate(id=pk, cap=cap, open_cases=open_cases))
+        team_ids.add(team_id)
+        if not not_earlier:
+            earlier_ids.append(pk)
+    return candidates, sorted(team_ids), earlier_ids
+
+
+# A case keeps its last holder when it closes, so the holder of the citizen's most
+# recently assigned case is the citizen's most recent caseworker: one index look-up.
+_RANKED_CANDIDATES_SQL = """
+    SELECT cw.id, cw.cap, cw.open_cases, cw.team_id,
+        CASE WHEN cw.id = (
+            SELECT c.caseworker_id FROM cases_case c
+            WHERE c.citizen_id = %s AND c.caseworker_id IS NOT NULL
+            ORDER BY c.assigned_at DESC, c.id DESC
+            LIMIT 1
+        ) THEN 0 ELSE 1 END AS not_earlier
+    FROM staff_caseworker cw
+    JOIN staff_team t ON t.id = cw.team_id
+    WHERE t.jobcenter_id = %s AND t.unit_type = %s
+        AND cw.status = %s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
+    ORDER BY not_earlier, CAST(cw.open_cases AS DOUBLE PRECISION) / cw.cap, cw.open_cases, cw.id
+    LIMIT %s
+"""
+
+
 def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:
-    """Decide and take a slot; re-decides when another transaction took the slot first."""
-    earlier = citizen_earlier_caseworker_ids(citizen_id=citizen_id)
-    tried: set[int] = set()
-    while True:
-        candidates, team_ids = pool_candidates(pool=pool, exclude=tried)
-        decision = engine.choose_caseworker(candidates, earlier)
-        if decision.queued:
-            return decision
-        if locking.claim_slot(caseworker_id=decision.caseworker_id, team_ids=team_ids):
-            return decision
-        tried.add(decision.caseworker_id)
+    """Decide, and take the slot; `Retry` when another transaction took it first.
+
+    Must run inside the attempt's atomic block: on `Retry` the rollback releases the lock
+    that a failed claim keeps (see locking.py), and the next attempt decides afresh.
+    """
+    candidates, team_ids, earlier = _ranked_candidates(pool=pool, citizen_id=citizen_id)
+    ranking = engine.rank_caseworkers(candidates, earlier)
+    if not ranking:
+        return engine.Decision(None)
+    best = ranking[0]
+    if best.continuity:
+        # The citizen's own caseworker is worth waiting for while someone else writes the row.
+        if locking.claim_slot(caseworker_id=best.caseworker_id, team_ids=team_ids):
+            return best
+        raise locking.Retry()
+    claimed = locking.claim_first_free_slot(ranked_ids=[d.caseworker_id for d in ranking], team_ids=team_ids)
+    if claimed is None and locking.claim_slot(caseworker_id=best.caseworker_id, team_ids=team_ids):
+        claimed = best.caseworker_id
+    if claimed is None:
+        raise locking.Retry()
+    return engine.Decision(claimed)
 
 
 def _start_assignment(*, case: Case, caseworker_id: int, reason: str, by, now, note: str = "") -> CaseAssignment:
@@ -85,14 +144,20 @@ def _end_assignment(*, case_ids: list[int], now) -> None:
 def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=None) -> Case:
     """Open a case and allocate it at once: open with a caseworker, or queued."""
     try:
-        case = _case_create(citizen=citizen, programme=programme, target_group=target_group, by=by)
+        case = locking.retrying(_case_create, citizen=citizen, programme=programme, target_group=target_group, by=by)
     except IntegrityError as error:
         text = str(error)
         if "case_one_unclosed_per_citizen" in text or "cases_case.citizen_id" in text:
             raise DuplicateOpenCase("This citizen already has a case that is not closed.") from None
         raise
     if case.status == CaseStatus.QUEUED:
-        _after_capacity_fell(team_ids=(), pool=Pool(case.jobcenter_id, case.programme))
+        pool = Pool(case.jobcenter_id, case.programme)
+        # A slot freed by a close that committed while this intake was deciding was drained
+        # before this queued case existed; look once more so that it cannot stay unused.
+        queue_drain(pool=pool)
+        case.refresh_from_db()
+        if case.status == CaseStatus.QUEUED:
+            _after_capacity_fell(team_ids=(), pool=pool)
     return case
 
 
@@ -123,14 +188,14 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
 
 
 def case_close(*, case: Case, outcome: str, by=None) -> Case:
-    closed = _retrying(_case_close, case_id=case.pk, outcome=outcome, by=by)
-    if closed.caseworker_id:
+    closed, freed = locking.retrying(_case_close, case_id=case.pk, outcome=outcome, by=by)
+    if freed:
         queue_drain(pool=Pool(closed.jobcenter_id, closed.programme))
     return closed
 
 
 @locking.retry_on_conflict()
-def _case_close(*, case_id: int, outcome: str, by) -> Case:
+def _case_close(*, case_id: int, outcome: str, by) -> tuple[Case, bool]:
     holder_id = Case.objects.filter(pk=case_id).values_list("caseworker_id", flat=True).first()
     if holder_id:
         locking.lock_caseworkers([holder_id])
@@ -138,28 +203,21 @@ def _case_close(*, case_id: int, outcome: str, by) -> Case:
     if case.status == CaseStatus.CLOSED:
         raise CaseNotOpen("The case is already closed.", case=case_id)
     if case.caseworker_id != holder_id:  # moved between our read and our lock
-        raise _Retry()
+        raise locking.Retry()
     now = timezone.now()
-    if case.status == CaseStatus.OPEN:
+    freed = case.status == CaseStatus.OPEN
+    if freed:
         locking.release_slot(caseworker_id=case.caseworker_id)
         _end_assignment(case_ids=[case.pk], now=now)
     case.status, case.outcome, case.closed_at, case.closed_by = CaseStatus.CLOSED, outcome, now, by
     case.queued_at = None
     case.save(update_fields=["status", "outcome", "closed_at", "closed_by", "queued_at", "updated_at"])
-    return case
+    return case, freed
 
 
-class _Retry(Exception):
-    """The row changed between reading it and locking it; the caller tries again."""
-
-
-def _retrying(fn, **kwargs):
-    for _ in range(20):
-        try:
-            return fn(**kwargs)
-        except _Retry:
-            continue
-    raise AssertionError("case kept changing hands while being locked")
+# Kept for callers that used the old private names.
+_Retry = locking.Retry
+_retrying = locking.retrying
 
 
 # --- Reassign ----------------------------------------------------------------------------
@@ -173,7 +231,7 @@ def case_reassign(
     by=None,
     assignment_reason: str = AssignmentReason.REASSIGNMENT,
 ) -> Case:
-    moved = _retrying(
+    moved, previous_holder_id = locking.retrying(
         _case_reassign,
         case_id=case.pk,
         target_id=caseworker.pk,
@@ -181,18 +239,18 @@ def case_reassign(
         by=by,
         assignment_reason=assignment_reason,
     )
-    if case.status == CaseStatus.OPEN and case.caseworker_id and case.caseworker_id != moved.caseworker_id:
-        _after_capacity_rose(caseworker_ids=[case.caseworker_id])
+    if previous_holder_id:
+        _after_capacity_rose(caseworker_ids=[previous_holder_id])
     return moved
 
 
 @locking.retry_on_conflict()
-def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_reason: str) -> Case:
+def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_reason: str) -> tuple[Case, int | None]:
     holder_id = Case.objects.filter(pk=case_id).values_list("caseworker_id", flat=True).first()
     locked = locking.lock_caseworkers([target_id, *([holder_id] if holder_id else [])])
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.caseworker_id != holder_id:
-        raise _Retry()
+        raise locking.Retry()
     target = locked.get(target_id)
     if target is None:
         raise NotEligible("That caseworker does not exist.")
@@ -200,13 +258,15 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
     now = timezone.now()
     if not locking.claim_slot_unconditionally_below_cap(caseworker_id=target_id):
         raise CapacityExceeded(f"{target.full_name} is at their cap.", caseworker=target_id)
+    previous_holder_id = None
     if case.status == CaseStatus.OPEN:
+        previous_holder_id = case.caseworker_id
         locking.release_slot(caseworker_id=case.caseworker_id)
         _end_assignment(case_ids=[case.pk], now=now)
     case.status, case.caseworker_id, case.assigned_at, case.queued_at = CaseStatus.OPEN, target_id, now, None
     case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
     _start_assignment(case=case, caseworker_id=target_id, reason=assignment_reason, by=by, now=now, note=note)
-    return case
+    return case, previous_holder_id
 
 
 def _check_can_receive(*, case: Case, target: Caseworker, count: int) -> None:
@@ -240,7 +300,7 @@ def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
     """
     placed = 0
     while limit is None or placed < limit:
-        if not _drain_one(pool=pool):
+        if not locking.retrying(_drain_one, pool=pool):
             break
         placed += 1
     return placed
@@ -248,17 +308,22 @@ def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
 
 @locking.retry_on_conflict()
 def _drain_one(*, pool: Pool) -> bool:
-    case = (
-        Case.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
-        .filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
+    # The slot first, the case row second: the lock order of locking.py.
+    head = (
+        Case.objects.filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
         .order_by("queued_at", "id")
+        .values_list("id", "citizen_id")
         .first()
     )
-    if case is None:
+    if head is None:
         return False
-    decision = _allocate(pool=pool, citizen_id=case.citizen_id)
+    decision = _allocate(pool=pool, citizen_id=head[1])
     if decision.queued:
         return False
+    # Waits while another drain or a close holds the row, then sees whether it is still queued.
+    case = Case.objects.select_for_update().filter(pk=head[0], status=CaseStatus.QUEUED).first()
+    if case is None:
+        raise locking.Retry()  # taken or closed meanwhile; the rollback frees the slot again
     now = timezone.now()
     case.status, case.caseworker_id, case.assigned_at, case.queued_at = (
         CaseStatus.OPEN,

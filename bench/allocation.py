@@ -1,0 +1,439 @@
+"""Allocation throughput against PostgreSQL's own limit.
+
+    python bench/allocation.py [--workers 8] [--cases 20000] [--database-url postgres://...]
+
+Builds a jobcenter sized like Copenhagen (DOMAIN.md) in a database of its own, lets N
+worker processes (and, with --threads, N threads of one process) allocate M cases through
+`allocation.services.case_create`, and checks that no caseworker ended above cap and that
+no counter drifted. Then it runs pgbench's TPC-B with the same number of clients against
+the same server for comparison, and prints allocations/s ÷ pgbench tps (target ≥ 0.5).
+`--profile N` runs N intakes in one process under cProfile and prints where the time goes.
+
+Exit status 1 when a cap was exceeded, a counter drifted or an intake failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import io
+import multiprocessing
+import os
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+# Run as a script, sys.path[0] is bench/, where this very file would shadow the
+# `allocation` app; the project root must come first.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jobcenter_bench"
+
+# Copenhagen (DOMAIN.md): ~7,000 citizens in Flere skal med at 45 per caseworker, ~28,000 in
+# frequent contact in standard units at 100, plus psychiatric (25) and trial (50) units.
+UNITS = [
+    # unit type, teams, caseworkers per team
+    ("flere_skal_med", 16, 10),
+    ("standard", 28, 10),
+    ("psychiatric", 4, 10),
+    ("trial", 2, 10),
+]
+# Share of intakes per programme: psychiatric has more demand than room, so part of the run
+# exercises the queue, as in real life.
+PROGRAMME_MIX = [("standard", 50), ("flere_skal_med", 35), ("psychiatric", 10), ("trial", 5)]
+
+
+@dataclass
+class RunResult:
+    label: str
+    workers: int
+    cases: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.cases / self.seconds if self.seconds else 0.0
+
+
+# --- Database and Django ------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"Refusing an unusual database name: {name!r}")
+    admin = with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def setup_django(url: str, *, server_side_binding: bool = False) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobcenter.settings.test")
+    # Workers keep their connection for the whole run, as a web process with CONN_MAX_AGE would.
+    os.environ.setdefault("DJANGO_CONN_MAX_AGE", "600")
+    import django
+    from django.conf import settings
+
+    if server_side_binding:
+        # psycopg prepares a statement after its fifth use on a connection.
+        settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    django.setup()
+
+
+def count_alert_triggers() -> dict[str, int]:
+    """Count, instead of running, the prompt alert check that a queued intake triggers.
+
+    In production the hook enqueues a Celery task (after commit) and a worker runs it; the
+    test settings run tasks eagerly, which would put a whole caseload check inside every
+    queued intake and measure the alerts module instead of allocation.
+    """
+    from allocation import services
+
+    counter = {"alert checks triggered": 0}
+
+    def count(**_):
+        counter["alert checks triggered"] += 1
+
+    services._capacity_fell_hooks[:] = [count]
+    return counter
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+# --- The jobcenter ------------------------------------------------------------------------
+
+
+def build_jobcenter(*, cases: int) -> dict[str, list[int]]:
+    """Teams and caseworkers of a Copenhagen-sized jobcenter, and `cases` fresh citizens."""
+    from allocation import services
+    from cases import cpr
+    from cases.models import Citizen
+    from staff.models import Jobcenter, Team
+
+    jobcenter = Jobcenter.objects.create(name="Jobcenter København", municipality_code="101")
+    for unit_type, teams, per_team in UNITS:
+        for t in range(teams):
+            team = Team.objects.create(jobcenter=jobcenter, name=f"{unit_type} {t + 1}", unit_type=unit_type)
+            for c in range(per_team):
+                services.caseworker_create(
+                    username=f"{unit_type}-{t + 1}-{c + 1}", full_name=f"Sagsbehandler {t + 1}.{c + 1}", team=team
+                )
+    citizens = [
+        Citizen(jobcenter=jobcenter, name=f"Borger {i}", cpr=number, cpr_digest=cpr.digest(number), birth_date=born)
+        for i, (number, born) in enumerate(synthetic_cprs(cases))
+    ]
+    Citizen.objects.bulk_create(citizens, batch_size=2000)
+    ids = list(Citizen.objects.order_by("id").values_list("id", flat=True))
+    return assign_programmes(ids)
+
+
+def synthetic_cprs(count: int):
+    """Distinct valid CPR numbers (1930–1999, seventh digit 0–3), deterministic."""
+    day, serial = datetime.date(1930, 1, 1), 0
+    for _ in range(count):
+        yield f"{day:%d%m%y}-{serial:04d}", day
+        serial += 1
+        if serial == 4000:
+            day, serial = day + datetime.timedelta(days=1), 0
+
+
+def assign_programmes(citizen_ids: list[int]) -> dict[str, list[int]]:
+    wheel = [programme for programme, weight in PROGRAMME_MIX for _ in range(weight)]
+    by_programme: dict[str, list[int]] = {programme: [] for programme, _ in PROGRAMME_MIX}
+    for i, citizen_id in enumerate(citizen_ids):
+        by_programme[wheel[i % len(wheel)]].append(citizen_id)
+    return by_programme
+
+
+def reset_cases() -> None:
+    """Back to no cases at all, so that a second run meets the same jobcenter."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE allocation_caseassignment, cases_case RESTART IDENTITY CASCADE")
+        cursor.execute("UPDATE staff_caseworker SET open_cases = 0")
+        cursor.execute("ANALYZE")
+
+
+def work_items(by_programme: dict[str, list[int]]) -> list[tuple[int, str]]:
+    items = [(cid, programme) for programme, ids in by_programme.items() for cid in ids]
+    items.sort()
+    return items
+
+
+# --- Allocating ---------------------------------------------------------------------------
+
+
+def allocate(items: list[tuple[int, str]]) -> tuple[list[float], list[str]]:
+    """Intake of each (citizen, programme) through the service; latencies in seconds."""
+    from allocation import services
+    from cases.models import Citizen
+
+    citizens = {c.pk: c for c in Citizen.objects.filter(pk__in=[i for i, _ in items]).only("id", "jobcenter_id")}
+    latencies, errors = [], []
+    for citizen_id, programme in items:
+        start = time.perf_counter()
+        try:
+            services.case_create(citizen=citizens[citizen_id], programme=programme, target_group="aktivitetsparat")
+        except Exception as error:  # a benchmark reports failures instead of stopping at the first
+            errors.append(f"{type(error).__name__}: {error}")
+        latencies.append(time.perf_counter() - start)
+    return latencies, errors
+
+
+def _process_worker(items, barrier, results) -> None:
+    from django.db import connection
+
+    connection.ensure_connection()
+    barrier.wait()
+    latencies, errors = allocate(items)
+    connection.close()
+    results.put((latencies, errors))
+
+
+def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
+    from django.db import connections
+
+    connections.close_all()  # children must not share the parent's socket
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(workers + 1), ctx.Queue()
+    procs = [ctx.Process(target=_process_worker, args=(items[w::workers], barrier, results)) for w in range(workers)]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    start = time.perf_counter()
+    collected = [results.get() for _ in procs]
+    seconds = time.perf_counter() - start
+    for proc in procs:
+        proc.join()
+    result = RunResult("processes", workers, len(items), seconds)
+    for latencies, errors in collected:
+        result.latencies += latencies
+        result.errors += errors
+    return result
+
+
+def run_threads(items: list[tuple[int, str]], workers: int) -> RunResult:
+    from django.db import connection
+
+    barrier = threading.Barrier(workers + 1)
+    collected: list[tuple[list[float], list[str]]] = []
+
+    def worker(share):
+        connection.ensure_connection()
+        barrier.wait()
+        try:
+            collected.append(allocate(share))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(items[w::workers],)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    result = RunResult("threads", workers, len(items), time.perf_counter() - start)
+    for latencies, errors in collected:
+        result.latencies += latencies
+        result.errors += errors
+    return result
+
+
+def check_outcome() -> dict[str, int]:
+    from django.db.models import Count, F, Q
+
+    from allocation.reconcile import caseload_drift
+    from cases.models import Case
+    from staff.models import Caseworker
+
+    real_over_cap = (
+        Caseworker.objects.annotate(real=Count("cases", filter=Q(cases__status="open")))
+        .filter(real__gt=F("cap"))
+        .count()
+    )
+    return {
+        "open": Case.objects.filter(status="open").count(),
+        "queued": Case.objects.filter(status="queued").count(),
+        "cap_violations": real_over_cap,
+        "drift": len(caseload_drift()),
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def report(result: RunResult, outcome: dict[str, int]) -> None:
+    ms = [v * 1000 for v in result.latencies]
+    print(
+        f"[{result.label}] {result.cases} intakes by {result.workers} workers in {result.seconds:.2f} s: "
+        f"{result.rate:.0f} allocations/s, p50 {percentile(ms, 0.5):.2f} ms, p95 {percentile(ms, 0.95):.2f} ms, "
+        f"mean {statistics.fmean(ms) if ms else 0:.2f} ms"
+    )
+    print(
+        f"[{result.label}] open {outcome['open']}, queued {outcome['queued']}, "
+        f"cap violations: {outcome['cap_violations']}, drift: {outcome['drift']}, errors: {len(result.errors)}"
+    )
+    for error in sorted(set(result.errors))[:5]:
+        print(f"[{result.label}]   error: {error}")
+
+
+# --- Profile ------------------------------------------------------------------------------
+
+
+def profile(items: list[tuple[int, str]]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counted, profiled = items[: max(1, len(items) // 10)], items[max(1, len(items) // 10) :]
+    with CaptureQueriesContext(connection) as queries:
+        allocate(counted)
+    per_intake = len(queries.captured_queries) / len(counted)
+    print(f"[profile] {per_intake:.1f} SQL statements per intake (Django logs BEGIN as none, COMMIT as one)")
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    allocate(profiled)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    print(f"[profile] {len(profiled)} intakes in one process under cProfile: {len(profiled) / seconds:.0f}/s")
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats("cumulative").print_stats(r"allocation/|psycopg/connection.py|django/db/models/base.py", 14)
+    stats.sort_stats("tottime").print_stats(10)
+    print("[profile] where the time goes (cumulative, then own time):")
+    for line in stream.getvalue().splitlines():
+        if line.strip() and not line.startswith(("   Ordered", "   List reduced")):
+            print(f"[profile] {line}")
+
+
+# --- pgbench ------------------------------------------------------------------------------
+
+
+def run_pgbench(url: str, *, clients: int, seconds: int, scale: int) -> float:
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_pgbench"
+    recreate_database(with_database(url, name))
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    conn = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), *conn, name], check=True, env=env, capture_output=True)
+    out = subprocess.run(
+        ["pgbench", "-c", str(clients), "-j", str(clients), "-T", str(seconds), *conn, name],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out) or re.search(r"tps = ([\d.]+)", out)
+    if not match:
+        raise SystemExit(f"Could not read pgbench's output:\n{out}")
+    latency = re.search(r"latency average = ([\d.]+) ms", out)
+    print(
+        f"[pgbench] TPC-B, scale {scale}, {clients} clients, {seconds} s: {float(match.group(1)):.0f} tps"
+        + (f", latency average {latency.group(1)} ms" if latency else "")
+    )
+    return float(match.group(1))
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--cases", type=int, default=20000)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    parser.add_argument("--threads", action="store_true", help="Also run the workers as threads of one process.")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="Profile N intakes in one process.")
+    parser.add_argument("--pgbench-seconds", type=int, default=12)
+    parser.add_argument("--pgbench-scale", type=int, default=1, help="pgbench -i -s (1 = pgbench's default)")
+    parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument(
+        "--server-side-binding", action="store_true", help="Let psycopg bind on the server and prepare statements."
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("The benchmark needs PostgreSQL: pass --database-url postgres://...")
+    recreate_database(args.database_url)
+    setup_django(args.database_url, server_side_binding=args.server_side_binding)
+    migrate()
+    started = time.perf_counter()
+    by_programme = build_jobcenter(cases=args.cases)
+    items = work_items(by_programme)
+    from staff.models import Caseworker
+
+    print(
+        f"[setup] Copenhagen-sized jobcenter: {Caseworker.objects.count()} caseworkers "
+        f"({', '.join(f'{u}: {t * n}' for u, t, n in UNITS)}), {len(items)} citizens "
+        f"({', '.join(f'{p}: {len(ids)}' for p, ids in by_programme.items())}) in {time.perf_counter() - started:.1f} s"
+    )
+    triggers = count_alert_triggers()
+    failed = False
+    results = []
+    runs = [run_processes] + ([run_threads] if args.threads else [])
+    for run in runs:
+        reset_cases()
+        result = run(items, args.workers)
+        outcome = check_outcome()
+        report(result, outcome)
+        results.append(result)
+        failed |= bool(outcome["cap_violations"] or outcome["drift"] or result.errors)
+        failed |= outcome["open"] + outcome["queued"] != len(items)
+    print(f"[alerts] {triggers['alert checks triggered']} prompt alert checks triggered (enqueued in production)")
+    if args.profile:
+        reset_cases()
+        profile(items[: args.profile])
+    if not args.no_pgbench:
+        from django.db import connections
+
+        connections.close_all()
+        tps = run_pgbench(
+            args.database_url, clients=args.workers, seconds=args.pgbench_seconds, scale=args.pgbench_scale
+        )
+        for result in results:
+            ratio = result.rate / tps if tps else 0.0
+            print(
+                f"[ratio] {result.label}: {result.rate:.0f} allocations/s ÷ {tps:.0f} pgbench tps = {ratio:.2f} "
+                f"(target ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+            )
+    print("FAILED: a cap was exceeded, a counter drifted or an intake failed." if failed else "OK")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""A tiny run of the allocation benchmark, so that it cannot rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _sibling_database(url: str, suffix: str) -> str:
+    """A database of the benchmark's own next to the test database, dropped afterwards."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{suffix}"))
+
+
+@pytest.mark.postgres
+def test_the_benchmark_runs_and_finds_no_violation():
+    url = _sibling_database(os.environ["DATABASE_URL"], "benchsmoke")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "allocation.py"),
+            "--workers=2",
+            "--cases=50",
+            "--threads",
+            "--profile=20",
+            "--pgbench-seconds=1",
+            f"--database-url={url}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+    )
+    try:
+        output = completed.stdout
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        for label in ("processes", "threads"):
+            assert f"[{label}] 50 intakes by 2 workers" in output
+            assert f"[{label}] open 50, queued 0, cap violations: 0, drift: 0, errors: 0" in output
+        assert "[profile]" in output and "SQL statements per intake" in output
+        assert "[pgbench] TPC-B" in output and "[ratio] processes:" in output
+        assert output.rstrip().endswith("OK")
+    finally:
+        _drop(url)
+        _drop(_sibling_database(url, "pgbench"))
+
+
+def _drop(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {parts.path.lstrip('/')} WITH (FORCE)")
