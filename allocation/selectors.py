@@ -146,3 +146,74 @@ def with_team_load(teams: QuerySet[Team]) -> QuerySet[Team]:
 
 def team_is_over_limit(team: Team) -> bool:
     return bool(team.over_cap_count) or team.open_cases_total > team.capacity
+
+
+def with_case_team(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`current_team_id`: the team of the current (once closed: the last) caseworker, in SQL."""
+    return cases.annotate(current_team_id=F("caseworker__team_id"))
+
+
+def caseworker_id_of(user) -> int | None:
+    """The caseworker record of a login, if it has one."""
+    return _caseworker_id(user)
+
+
+# --- Who may write what (API.md "Visibility"); reads are scoped by the *_visible_to above --
+
+
+def _led_pool_keys(user) -> set[tuple[int, str]]:
+    return set(Team.objects.filter(leaders=user).values_list("jobcenter_id", "unit_type"))
+
+
+def may_create_citizen(user, *, jobcenter_id: int) -> bool:
+    """Admins anywhere; team leaders in a jobcenter where they lead a team."""
+    if is_admin(user):
+        return True
+    return (
+        bool(user and user.is_authenticated) and Team.objects.filter(leaders=user, jobcenter_id=jobcenter_id).exists()
+    )
+
+
+def may_open_case(user, *, jobcenter_id: int, programme: str) -> bool:
+    """Admins; leaders for citizens of their jobcenter in a programme (unit type) they lead there."""
+    if is_admin(user):
+        return True
+    if not user or not user.is_authenticated:
+        return False
+    return (jobcenter_id, programme) in _led_pool_keys(user)
+
+
+def _leads_case(user, case: Case) -> bool:
+    if case.caseworker_id is not None:
+        team_id = Caseworker.objects.filter(pk=case.caseworker_id).values_list("team_id", flat=True).first()
+        return team_id in led_team_ids(user)
+    return (case.jobcenter_id, case.programme) in _led_pool_keys(user)
+
+
+def may_reassign_case(user, *, case: Case, caseworker: Caseworker | None = None) -> bool:
+    """Admins; leaders who lead the case's team (or its queue) and, when given, the receiving team."""
+    if is_admin(user):
+        return True
+    if not user or not user.is_authenticated:
+        return False
+    if caseworker is not None and caseworker.team_id not in led_team_ids(user):
+        return False
+    return _leads_case(user, case)
+
+
+def may_close_case(user, *, case: Case) -> bool:
+    """Admins; the caseworker holding the case; leaders of its team (or of its queue)."""
+    if is_admin(user):
+        return True
+    if not user or not user.is_authenticated:
+        return False
+    if case.caseworker_id is not None and case.caseworker_id == _caseworker_id(user):
+        return True
+    return _leads_case(user, case)
+
+
+def may_rebalance_team(user, *, team: Team, spill_over: bool = False) -> bool:
+    """Admins; a team's leaders within their team. Spilling over into other teams is an admin's call."""
+    if is_admin(user):
+        return True
+    return not spill_over and user_leads_team(user, team.pk)

@@ -1,5 +1,59 @@
+"""The one place where domain errors become HTTP answers (API.md "Errors").
+
+Views call one service and let its errors through; this handler turns them into the
+documented status codes so that no view translates errors of its own, and so that
+nothing a client can send ends in a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from rest_framework import status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from allocation.errors import AllocationError
+from cases.services import CitizenExists
+from staff.services import StaffError
+
+logger = logging.getLogger(__name__)
+
+CITIZEN_EXISTS_MESSAGE = "A citizen with this CPR number is already registered."
+
+
+def _conflict(message: str, code: str = "conflict") -> Response:
+    return Response({"detail": message, "code": code}, status=status.HTTP_409_CONFLICT)
+
+
+def _validation_messages(error: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [str(m) for m in DjangoValidationError(errors)]
+            for field, errors in error.error_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in error.messages]}
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, AllocationError):
+        return _conflict(exc.message, exc.code)
+    if isinstance(exc, StaffError):
+        return _conflict(str(exc))
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return _conflict("Other records still depend on this one.", "protected")
+    if isinstance(exc, CitizenExists):
+        return Response({"cpr": [CITIZEN_EXISTS_MESSAGE]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        return Response(_validation_messages(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        # A race that validation could not see (two requests creating the same username at
+        # once): the database's constraint decided, and the client may simply retry.
+        logger.warning("integrity error answered with 409: %s", type(exc).__name__)
+        return _conflict("The request conflicts with data that was changed at the same time.", "integrity")
+    if isinstance(exc, DataError):
+        return Response({"detail": "A value is out of range for its field."}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -1,7 +1,30 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views.auth import MeView, TokenView
+from .views.cases import AlertViewSet, CaseViewSet, CitizenViewSet
+from .views.staff import CaseworkerViewSet, JobcenterViewSet, PolicyViewSet, TeamViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("jobcenters", JobcenterViewSet, basename="jobcenter")
+router.register("teams", TeamViewSet, basename="team")
+router.register("caseworkers", CaseworkerViewSet, basename="caseworker")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("citizens", CitizenViewSet, basename="citizen")
+router.register("cases", CaseViewSet, basename="case")
+router.register("alerts", AlertViewSet, basename="alert")
+
+v1 = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include(v1)),
 ]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Role, Team
+from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Jobcenter, Role, Team
 
 User = get_user_model()
 
@@ -135,3 +135,67 @@ def caseworker_delete(*, caseworker: Caseworker) -> None:
             user.delete()
     except ProtectedError:
         raise StaffError("The caseworker has held cases; set them on leave or move them instead.") from None
+
+
+# --- Jobcenters and teams (admin writes through the API and Django admin) -----------------
+
+
+def jobcenter_create(*, name: str, municipality_code: str) -> Jobcenter:
+    return Jobcenter.objects.create(name=name, municipality_code=municipality_code)
+
+
+def jobcenter_update(*, jobcenter: Jobcenter, **changes) -> Jobcenter:
+    unknown = set(changes) - {"name", "municipality_code"}
+    if unknown:
+        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(jobcenter, name, value)
+    jobcenter.save(update_fields=[*changes.keys(), "updated_at"])
+    return jobcenter
+
+
+def jobcenter_delete(*, jobcenter: Jobcenter) -> None:
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            jobcenter.delete()
+    except ProtectedError:
+        raise StaffError("The jobcenter still has teams, citizens or cases.") from None
+
+
+@transaction.atomic
+def team_create(*, jobcenter: Jobcenter, name: str, unit_type: str, leaders=()) -> Team:
+    team = Team.objects.create(jobcenter=jobcenter, name=name, unit_type=unit_type)
+    if leaders:
+        team.leaders.set(leaders)
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, **changes) -> Team:
+    """Rename, change leaders; the unit type and jobcenter only while the team is empty.
+
+    A team's unit type and jobcenter decide which cases its caseworkers may hold: changing
+    them under caseworkers with open cases would leave those cases in the wrong pool.
+    """
+    unknown = set(changes) - {"name", "unit_type", "jobcenter", "leaders"}
+    if unknown:
+        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
+    leaders = changes.pop("leaders", None)
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    moves_pool = ("unit_type" in changes and changes["unit_type"] != locked.unit_type) or (
+        "jobcenter" in changes and _pk(changes["jobcenter"]) != locked.jobcenter_id
+    )
+    if moves_pool and locked.caseworkers.exists():
+        raise StaffError("A team with caseworkers keeps its unit type and jobcenter; move them first.")
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes.keys(), "updated_at"])
+    if leaders is not None:
+        locked.leaders.set(leaders)
+    return locked
+
+
+def _pk(value):
+    return getattr(value, "pk", value)

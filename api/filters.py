@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from allocation.models import Alert
+from cases.models import Case, CaseStatus, Programme
+
+_MAX_ID = 9_223_372_036_854_775_807
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    """An integer id: "abc" or "1.5" is a 400, not a silent empty list or a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", _MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class CaseFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=CaseStatus.choices)
+    caseworker = IdFilter(field_name="caseworker_id", help_text="Caseworker id.")
+    team = IdFilter(field_name="caseworker__team_id", help_text="Team id (of the current caseworker).")
+    programme = filters.ChoiceFilter(choices=Programme.choices)
+
+    class Meta:
+        model = Case
+        fields = ["status", "caseworker", "team", "programme"]
+
+
+class AlertFilter(filters.FilterSet):
+    open = filters.BooleanFilter(
+        field_name="resolved_at", lookup_expr="isnull", help_text="true: open alerts only; false: resolved ones."
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["open"]

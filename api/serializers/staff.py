@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from allocation import selectors
+from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
+
+from .fields import MAX_INT
+
+User = get_user_model()
+
+
+def _fte(**kwargs) -> serializers.DecimalField:
+    # A JSON number (0.5), exact to two decimals: caps are floor(policy cap × fte).
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1.00"),
+        coerce_to_string=False,
+        help_text="Share of full time, in (0, 1], at most two decimals.",
+        **kwargs,
+    )
+
+
+class JobcenterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Jobcenter
+        fields = ["id", "name", "municipality_code"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    leaders = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="User ids of the leaders.")
+    caseworker_count = serializers.IntegerField(read_only=True)
+    open_cases = serializers.IntegerField(source="open_cases_total", read_only=True)
+    capacity = serializers.IntegerField(read_only=True, help_text="Sum of the active caseworkers' caps.")
+    over_limit = serializers.SerializerMethodField(
+        help_text="A caseworker is over cap, or the open cases exceed the capacity."
+    )
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "name",
+            "jobcenter",
+            "unit_type",
+            "leaders",
+            "caseworker_count",
+            "open_cases",
+            "capacity",
+            "over_limit",
+        ]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_over_limit(self, team: Team) -> bool:
+        return selectors.team_is_over_limit(team)
+
+
+class TeamWriteSerializer(serializers.ModelSerializer):
+    leaders = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.all(), required=False, help_text="User ids of the leaders."
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "jobcenter", "unit_type", "leaders"]
+
+
+class CaseworkerSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    fte = _fte(read_only=True)
+    cap = serializers.IntegerField(read_only=True, help_text="Effective cap: cap_override, else floor(policy × fte).")
+    open_cases = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Caseworker
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "team",
+            "role",
+            "fte",
+            "cap_override",
+            "cap",
+            "open_cases",
+            "status",
+            "accepting_new_cases",
+        ]
+
+
+class CaseworkerCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator(), UniqueValidator(queryset=User.objects.all())],
+    )
+    full_name = serializers.CharField(max_length=200)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Default: the team's unit type.")
+    fte = _fte(required=False)
+    cap_override = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Optional; without it the login has no usable password until one is set.",
+    )
+
+    def validate_password(self, value: str) -> str:
+        if value:
+            try:
+                password_validation.validate_password(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(list(error.messages)) from None
+        return value
+
+
+class CaseworkerUpdateSerializer(serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    fte = _fte(required=False)
+    cap_override = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CaseworkerStatus.choices, required=False)
+    accepting_new_cases = serializers.BooleanField(required=False)
+    full_name = serializers.CharField(max_length=200, required=False)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    cap = serializers.IntegerField(read_only=True, help_text="Cases per full-time caseworker.")
+
+    class Meta:
+        model = CaseloadPolicy
+        fields = ["role", "cap"]
+
+
+class PolicyUpdateSerializer(serializers.Serializer):
+    cap = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Cases per full-time caseworker.")
+
+
+class RebalanceRequestSerializer(serializers.Serializer):
+    apply = serializers.BooleanField(default=False, help_text="false: only the plan; true: carry it out atomically.")
+    include_on_leave = serializers.BooleanField(
+        default=False, help_text="Also move every case of caseworkers on leave."
+    )
+    spill_over = serializers.BooleanField(
+        default=False,
+        help_text="Also move cases to teams of the same unit type in the jobcenter (admins only).",
+    )
+
+
+class MoveSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    from_caseworker = serializers.IntegerField(source="from_caseworker_id")
+    to_caseworker = serializers.IntegerField(source="to_caseworker_id")
+
+
+class RebalanceResultSerializer(serializers.Serializer):
+    moves = MoveSerializer(many=True)
+    over_cap_after = serializers.IntegerField(help_text="Caseworkers of the team still over cap afterwards.")
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The user id.")
+    username = serializers.CharField()
+    is_admin = serializers.BooleanField()
+    caseworker = serializers.IntegerField(allow_null=True, help_text="The user's caseworker id, if any.")
+    teams_led = serializers.ListField(child=serializers.IntegerField())

@@ -1,0 +1,142 @@
+"""Citizens, cases (intake, reassignment, closing, history) and alerts."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from allocation import selectors
+from allocation import services as allocation_services
+from cases import services as case_services
+
+from ..filters import AlertFilter, CaseFilter
+from ..permissions import LeadersCreate
+from ..schema import errors
+from ..serializers.cases import (
+    AlertSerializer,
+    AssignmentSerializer,
+    CaseCloseSerializer,
+    CaseCreateSerializer,
+    CaseReassignSerializer,
+    CaseSerializer,
+    CitizenCreateSerializer,
+    CitizenSerializer,
+)
+from .base import validated
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CitizenSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(responses={200: CitizenSerializer, **errors(404)}),
+    create=extend_schema(
+        request=CitizenCreateSerializer,
+        responses={201: CitizenSerializer, **errors(400)},
+        description="Register a citizen. A CPR number already registered is a 400 with a `cpr` message.",
+    ),
+)
+class CitizenViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = CitizenSerializer
+    permission_classes = [IsAuthenticated, LeadersCreate]
+
+    def get_queryset(self):
+        return selectors.citizens_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        data = validated(CitizenCreateSerializer, request)
+        if not selectors.may_create_citizen(request.user, jobcenter_id=data["jobcenter"].pk):
+            raise PermissionDenied("You may register citizens only in a jobcenter where you lead a team.")
+        citizen = case_services.citizen_create(cpr=data["cpr"], name=data["name"], jobcenter=data["jobcenter"])
+        return Response(CitizenSerializer(citizen).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CaseSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(responses={200: CaseSerializer, **errors(404)}),
+    create=extend_schema(
+        request=CaseCreateSerializer,
+        responses={201: CaseSerializer, **errors(400, 409)},
+        description="Open a case and allocate it at once: `open` with a caseworker, or `queued`. "
+        "A citizen with a case that is not closed is a 409.",
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseSerializer
+    permission_classes = [IsAuthenticated, LeadersCreate]
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        return selectors.with_case_team(selectors.cases_visible_to(self.request.user))
+
+    def create(self, request, *args, **kwargs):
+        data = validated(CaseCreateSerializer, request)
+        citizen = data["citizen"]
+        if not selectors.may_open_case(request.user, jobcenter_id=citizen.jobcenter_id, programme=data["programme"]):
+            raise PermissionDenied("You may open cases only for your jobcenter's citizens, in a programme you lead.")
+        case = allocation_services.case_create(
+            citizen=citizen,
+            programme=data["programme"],
+            target_group=data.get("target_group") or "",
+            by=request.user,
+        )
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=CaseReassignSerializer,
+        responses={200: CaseSerializer, **errors(400, 404, 409)},
+        description="Move the case to another caseworker, within their cap; 409 with `detail` when the "
+        "target is at cap, on leave, not accepting, of another programme or jobcenter, already the "
+        "holder, or the case is closed.",
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        case = self.get_object()
+        if not selectors.may_reassign_case(request.user, case=case):
+            raise PermissionDenied("Only the case's team leaders or an administrator may reassign it.")
+        data = validated(CaseReassignSerializer, request)
+        if not selectors.may_reassign_case(request.user, case=case, caseworker=data["caseworker"]):
+            raise PermissionDenied("You may move cases only to caseworkers of teams you lead.")
+        moved = allocation_services.case_reassign(
+            case=case, caseworker=data["caseworker"], reason=data.get("reason", ""), by=request.user
+        )
+        return Response(CaseSerializer(moved).data)
+
+    @extend_schema(
+        request=CaseCloseSerializer,
+        responses={200: CaseSerializer, **errors(400, 404, 409)},
+        description="Close the case with an outcome; the freed capacity drains the queue.",
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        case = self.get_object()
+        if not selectors.may_close_case(request.user, case=case):
+            raise PermissionDenied("Only the caseworker holding the case, its team leaders or an admin may close it.")
+        outcome = validated(CaseCloseSerializer, request)["outcome"]
+        closed = allocation_services.case_close(case=case, outcome=outcome, by=request.user)
+        return Response(CaseSerializer(closed).data)
+
+    @extend_schema(
+        responses={200: AssignmentSerializer(many=True), **errors(404)},
+        description="The assignments of the case, oldest first.",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        case = self.get_object()
+        return Response(AssignmentSerializer(selectors.assignments_of_case(case=case), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: AlertSerializer(many=True), **errors(400)}),
+    retrieve=extend_schema(responses={200: AlertSerializer, **errors(404)}),
+)
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self):
+        return selectors.alerts_visible_to(self.request.user)
