@@ -19,7 +19,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed
 
 var:
-	mkdir -p var/broker/queue var/broker/processed
+	mkdir -p var/broker/queue var/broker/processed var/broker/control
 
 messages: venv
 	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
@@ -29,6 +29,7 @@ migrate: venv var
 
 seed: migrate
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) seed_demo_history
 
 # Web server, plus a Celery worker with an embedded beat. Without REDIS_URL the broker is
 # kombu's filesystem transport under var/broker (no server needed).

@@ -5,6 +5,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/reports/", include("reports.api_urls")),
     path("api/", include("api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),

@@ -1,0 +1,295 @@
+"""The report figures at /api/v1/reports/: the same selectors as the pages, as JSON.
+
+Scoped like the pages (leaders: their teams; administrators: everything; others: 404),
+and never a row about a citizen: counts under five are null.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from staff.models import UnitType
+
+from .figures.capacity import capacity_plan
+from .figures.caseloads import caseload_trend, queue_waiting
+from .figures.exits import exit_pattern, time_to_exit
+from .figures.keyfigures import key_figures
+from .figures.trial import trial_report
+from .forms import CapacityForm
+from .scope import GROUP_CHOICES, ReportFilterForm, access_trial, report_scope, trials_visible_to
+
+FILTERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: a year before date_to)."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (default: today)."),
+    OpenApiParameter("jobcenter", OpenApiTypes.INT, description="Only this jobcenter."),
+    OpenApiParameter("unit_type", OpenApiTypes.STR, enum=UnitType.values, description="Only this unit type."),
+    OpenApiParameter("team", OpenApiTypes.INT, description="Only this team."),
+]
+GROUP = OpenApiParameter("group_by", OpenApiTypes.STR, enum=[value for value, _ in GROUP_CHOICES])
+
+
+class ReportView(APIView):
+    def filters(self, request):
+        form = ReportFilterForm(request.query_params, user=request.user)
+        if not form.is_valid():
+            raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+        return form.report_filter(), form.cleaned_data["group_by"]
+
+
+class CaseloadPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    group = serializers.CharField()
+    label = serializers.CharField()
+    caseworkers = serializers.IntegerField()
+    median_per_fte = serializers.FloatField(allow_null=True)
+    p90_per_fte = serializers.FloatField(allow_null=True)
+    over_cap_share = serializers.FloatField(allow_null=True)
+    queued = serializers.IntegerField(allow_null=True, help_text="Null when 1–4 (suppressed).")
+
+
+def _results(serializer):
+    return inline_serializer(
+        f"{serializer.__name__.removesuffix('Serializer')}Results", {"results": serializer(many=True)}
+    )
+
+
+class CaseloadsView(ReportView):
+    @extend_schema(
+        summary="Cases per full-time caseworker over time",
+        description="From the daily snapshots: per day (weekly for periods over 92 days) and group.",
+        parameters=[*FILTERS, GROUP],
+        responses=_results(CaseloadPointSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, group_by = self.filters(request)
+        points = caseload_trend(scope=scope, filters=filters, group_by=group_by)
+        return Response({"results": CaseloadPointSerializer(points, many=True).data})
+
+
+class WaitingMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    allocated_from_queue = serializers.IntegerField(allow_null=True)
+    mean_wait_hours = serializers.FloatField(allow_null=True)
+
+
+class QueueWaitingView(ReportView):
+    @extend_schema(
+        summary="Waiting time of cases allocated from the queue, per month",
+        parameters=FILTERS,
+        responses=_results(WaitingMonthSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, _ = self.filters(request)
+        return Response(
+            {"results": WaitingMonthSerializer(queue_waiting(scope=scope, filters=filters), many=True).data}
+        )
+
+
+class ExitRowSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    group = serializers.CharField()
+    label = serializers.CharField()
+    total = serializers.IntegerField(allow_null=True)
+    counts = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    shares = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class ExitsView(ReportView):
+    @extend_schema(
+        summary="Exit pattern: closed cases per quarter by outcome",
+        parameters=[*FILTERS, GROUP],
+        responses=_results(ExitRowSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, group_by = self.filters(request)
+        rows = exit_pattern(scope=scope, filters=filters, group_by=group_by)
+        return Response({"results": ExitRowSerializer(rows, many=True).data})
+
+
+class ExitDurationSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    label = serializers.CharField()
+    exits = serializers.IntegerField(allow_null=True)
+    median_days = serializers.FloatField(allow_null=True)
+
+
+class TimeToExitView(ReportView):
+    @extend_schema(
+        summary="Median days from intake to exit",
+        parameters=[*FILTERS, GROUP],
+        responses=_results(ExitDurationSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, group_by = self.filters(request)
+        rows = time_to_exit(scope=scope, filters=filters, group_by=group_by)
+        return Response({"results": ExitDurationSerializer(rows, many=True).data})
+
+
+class KeyFiguresSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    jobparat = serializers.IntegerField(allow_null=True)
+    aktivitetsparat = serializers.IntegerField(allow_null=True)
+    cases_per_fte = serializers.FloatField(allow_null=True)
+    exits = serializers.IntegerField(allow_null=True)
+    exits_job_or_education = serializers.IntegerField(allow_null=True)
+    share_job_or_education = serializers.FloatField(allow_null=True)
+
+
+class KeyFiguresView(ReportView):
+    @extend_schema(
+        summary="Jobindsats-style key figures per quarter",
+        parameters=FILTERS,
+        responses=_results(KeyFiguresSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, _ = self.filters(request)
+        return Response({"results": KeyFiguresSerializer(key_figures(scope=scope, filters=filters), many=True).data})
+
+
+class CapacityRowSerializer(serializers.Serializer):
+    unit_type = serializers.CharField()
+    label = serializers.CharField()
+    open_cases = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    workload = serializers.IntegerField()
+    caseworkers = serializers.IntegerField()
+    fte = serializers.FloatField()
+    policy_cap = serializers.IntegerField(allow_null=True)
+    cap = serializers.IntegerField(allow_null=True)
+    fte_needed = serializers.FloatField(allow_null=True)
+    fte_gap = serializers.FloatField(allow_null=True)
+    net_growth_per_year = serializers.IntegerField()
+    fte_needed_in_a_year = serializers.FloatField(allow_null=True)
+    yearly_cost_of_gap = serializers.IntegerField(allow_null=True)
+
+
+class CapacityView(ReportView):
+    @extend_schema(
+        summary="Capacity plan: full-time caseworkers needed per unit type (what-if)",
+        parameters=[
+            *FILTERS,
+            OpenApiParameter("cost_per_fte", OpenApiTypes.INT, description="Yearly cost of a full-time caseworker."),
+            *(
+                OpenApiParameter(f"cap_{value}", OpenApiTypes.INT, description=f"What-if cap for {value}.")
+                for value in UnitType.values
+            ),
+        ],
+        responses=_results(CapacityRowSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        scope = report_scope(request.user)
+        filters, _ = self.filters(request)
+        what_if = CapacityForm(request.query_params)
+        if not what_if.is_valid():
+            raise ValidationError({field: [str(e) for e in errors] for field, errors in what_if.errors.items()})
+        rows = capacity_plan(scope=scope, filters=filters, caps=what_if.caps(), cost_per_fte=what_if.yearly_cost())
+        return Response({"results": CapacityRowSerializer(rows, many=True).data})
+
+
+class TrialSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    hypothesis = serializers.CharField()
+    jobcenter = serializers.IntegerField(source="jobcenter_id")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True)
+    programme = serializers.CharField()
+    target_group = serializers.CharField()
+    min_age = serializers.IntegerField(allow_null=True)
+    min_years_on_benefits = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+
+
+class TrialListView(APIView):
+    @extend_schema(
+        summary="Trials (administrators)",
+        operation_id="reports_trials_list",
+        responses=_results(TrialSerializer),
+        tags=["reports"],
+    )
+    def get(self, request):
+        trials = trials_visible_to(request.user).order_by("-starts_on", "name")
+        return Response({"results": TrialSerializer(trials, many=True).data})
+
+
+class ShareSerializer(serializers.Serializer):
+    successes = serializers.IntegerField()
+    total = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+
+
+class DifferenceSerializer(serializers.Serializer):
+    difference = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+
+
+class SurvivalPointSerializer(serializers.Serializer):
+    day = serializers.IntegerField()
+    survival = serializers.FloatField()
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    at_risk = serializers.IntegerField()
+
+
+class SurvivalSerializer(serializers.Serializer):
+    points = SurvivalPointSerializer(many=True)
+    median_days = serializers.FloatField(allow_null=True)
+    total = serializers.IntegerField()
+    events = serializers.IntegerField()
+
+
+class ArmSerializer(serializers.Serializer):
+    arm_id = serializers.IntegerField()
+    name = serializers.CharField()
+    ratio = serializers.IntegerField()
+    teams = serializers.ListField(child=serializers.CharField())
+    included = serializers.IntegerField(allow_null=True)
+    still_open = serializers.IntegerField(allow_null=True)
+    exits = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    job_or_education = ShareSerializer(allow_null=True)
+    difference = DifferenceSerializer(allow_null=True, help_text="Against the first (reference) arm.")
+    survival = SurvivalSerializer(allow_null=True, help_text="Kaplan–Meier; open cases censored.")
+
+
+class TrialReportSerializer(serializers.Serializer):
+    trial = TrialSerializer()
+    as_of = serializers.DateTimeField()
+    reference = serializers.CharField()
+    arms = ArmSerializer(many=True)
+    excluded = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    logrank = serializers.SerializerMethodField()
+
+    def get_logrank(self, report) -> dict | None:
+        if report.logrank is None:
+            return None
+        return {"chi2": report.logrank[0], "p_value": report.logrank[1]}
+
+
+class TrialReportView(APIView):
+    @extend_schema(
+        summary="Trial report: arms, exits, shares with 95 % CI, Kaplan–Meier",
+        responses=TrialReportSerializer,
+        tags=["reports"],
+    )
+    def get(self, request, trial_id: int):
+        trial = access_trial(request.user, trial_id)
+        return Response(TrialReportSerializer(trial_report(trial=trial)).data)

@@ -1,0 +1,79 @@
+"""Small database functions the ORM lacks, written for both PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import Aggregate, FloatField, Func, IntegerField
+
+
+class DaysBetween(Func):
+    """Whole days from `start` to `end` (floor), computed in the database."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, conn, **extra):
+        start, end = self.source_expressions
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        if conn.vendor == "postgresql":
+            sql = f"CAST(FLOOR(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / 86400) AS integer)"
+        else:
+            sql = f"CAST(FLOOR(julianday({end_sql}) - julianday({start_sql})) AS integer)"
+        return sql, (*end_params, *start_params)
+
+
+class HoursBetween(Func):
+    output_field = FloatField()
+    arity = 2
+
+    def as_sql(self, compiler, conn, **extra):
+        start, end = self.source_expressions
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        if conn.vendor == "postgresql":
+            sql = f"(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / 3600.0)"
+        else:
+            sql = f"((julianday({end_sql}) - julianday({start_sql})) * 24.0)"
+        return sql, (*end_params, *start_params)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate; callers fall back to histograms elsewhere."""
+
+    function = "percentile_cont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+class PercentilesCont(Aggregate):
+    """Several percentiles from one sort: `percentile_cont(ARRAY[…])` returns them as a list."""
+
+    function = "percentile_cont"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        from django.contrib.postgres.fields import ArrayField
+
+        listed = ", ".join(repr(float(f)) for f in fractions)
+        super().__init__(expression, fractions=listed, output_field=ArrayField(FloatField()), **extra)
+
+
+def has_percentile() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def roomy_sorts(megabytes: int = 96):
+    """Let PostgreSQL sort a report's few hundred thousand values in memory, not on disk,
+    for this transaction only (the server default of 4 MB suits many small queries)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+        yield

@@ -1,0 +1,95 @@
+"""Report pages: a filter form, SVG charts and tables; every table also as CSV (`?export=`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import exports, presenters
+from .forms import CapacityForm
+from .scope import ReportFilterForm, access_trial, report_scope, trials_visible_to
+
+
+def _filters(request) -> ReportFilterForm:
+    # Always bound: every field is optional, so an empty query means "the last year, all".
+    return ReportFilterForm(request.GET, user=request.user)
+
+
+def _page(request, template: str, form, tables: dict, context: dict) -> HttpResponse:
+    """Render the page, or one of its tables as CSV when `?export=<table>` asks for it."""
+    wanted = request.GET.get("export")
+    if wanted is not None:
+        if wanted not in tables:
+            return HttpResponseBadRequest(_("No such table."), content_type="text/plain; charset=utf-8")
+        return exports.csv_response(name=wanted, table=tables[wanted])
+    query = request.GET.copy()
+    query.pop("export", None)
+    context.update(form=form, tables=tables, query=query.urlencode())
+    return render(request, template, context)
+
+
+def _invalid(request, template: str, form) -> HttpResponse:
+    if "export" in request.GET:
+        return HttpResponseBadRequest(_("Invalid filter."), content_type="text/plain; charset=utf-8")
+    return render(request, template, {"form": form, "tables": {}}, status=400)
+
+
+@login_required
+def index(request):
+    scope = report_scope(request.user)
+    trials = trials_visible_to(request.user).order_by("-starts_on", "name")
+    return render(request, "reports/index.html", {"scope": scope, "trials": trials})
+
+
+@login_required
+def caseloads(request):
+    scope = report_scope(request.user)
+    form = _filters(request)
+    if not form.is_valid():
+        return _invalid(request, "reports/caseloads.html", form)
+    page = presenters.caseloads_page(scope=scope, filters=form.report_filter(), group_by=form.cleaned_data["group_by"])
+    return _page(request, "reports/caseloads.html", form, page.tables, {"page": page})
+
+
+@login_required
+def exits(request):
+    scope = report_scope(request.user)
+    form = _filters(request)
+    if not form.is_valid():
+        return _invalid(request, "reports/exits.html", form)
+    page = presenters.exits_page(scope=scope, filters=form.report_filter(), group_by=form.cleaned_data["group_by"])
+    return _page(request, "reports/exits.html", form, page.tables, {"page": page})
+
+
+@login_required
+def key_figures(request):
+    scope = report_scope(request.user)
+    form = _filters(request)
+    if not form.is_valid():
+        return _invalid(request, "reports/key_figures.html", form)
+    page = presenters.key_figures_page(scope=scope, filters=form.report_filter())
+    return _page(request, "reports/key_figures.html", form, page.tables, {"page": page})
+
+
+@login_required
+def capacity(request):
+    scope = report_scope(request.user)
+    form = _filters(request)
+    what_if = CapacityForm(request.GET)
+    if not form.is_valid() or not what_if.is_valid():
+        if "export" in request.GET:
+            return HttpResponseBadRequest(_("Invalid filter."), content_type="text/plain; charset=utf-8")
+        return render(request, "reports/capacity.html", {"form": form, "what_if": what_if, "tables": {}}, status=400)
+    page = presenters.capacity_page(
+        scope=scope, filters=form.report_filter(), caps=what_if.caps(), cost_per_fte=what_if.yearly_cost()
+    )
+    return _page(request, "reports/capacity.html", form, page.tables, {"page": page, "what_if": what_if})
+
+
+@login_required
+def trial(request, trial_id: int):
+    trial = access_trial(request.user, trial_id)
+    page = presenters.trial_page(trial=trial)
+    return _page(request, "reports/trial.html", None, page.tables, {"page": page, "trial": trial})
