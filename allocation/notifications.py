@@ -36,8 +36,17 @@ def alert_message(*, kind: str, details: dict) -> str:
     """The alert as a sentence in the active language, from its details alone.
 
     The stored `Alert.message` is this in the default language; an e-mail or a page in
-    another language renders it again from the details.
+    another language renders it again from the details. An alert whose details lack a
+    figure (written by hand in admin, or by an older version) falls back to its kind's
+    name rather than failing the request or the task that renders it.
     """
+    try:
+        return _alert_sentence(kind=kind, details=details)
+    except (KeyError, TypeError, ValueError):
+        return str(AlertKind(kind).label) if kind in AlertKind.values else gettext("Caseload alert")
+
+
+def _alert_sentence(*, kind: str, details: dict) -> str:
     if kind == AlertKind.CASEWORKER_OVER_CAP:
         return (
             ngettext(

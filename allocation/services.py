@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from cases import trials
 from cases.models import Case, CaseStatus, Citizen
 from staff import services as staff_services
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Team
@@ -27,6 +28,8 @@ class Pool:
 
     jobcenter_id: int
     programme: str
+    # A randomised trial's arm narrows the pool to its teams; () means every team.
+    team_ids: tuple[int, ...] = ()
 
 
 def pool_candidates(*, pool: Pool, exclude: set[int] = frozenset()) -> tuple[list[engine.Candidate], list[int]]:
@@ -70,10 +73,21 @@ def _ranked_candidates(*, pool: Pool, citizen_id: int) -> tuple[list[engine.Cand
     Hand-written SQL because it runs on every intake and the ORM's compilation of it cost
     more than the query itself (bench/allocation.py); it is plain SQL that SQLite runs too.
     """
+    team_filter, team_params = "", []
+    if pool.team_ids:
+        team_filter = f"AND t.id IN ({', '.join(['%s'] * len(pool.team_ids))})"
+        team_params = list(pool.team_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            _RANKED_CANDIDATES_SQL,
-            [citizen_id, pool.jobcenter_id, pool.programme, CaseworkerStatus.ACTIVE.value, RANKED_CANDIDATES],
+            _RANKED_CANDIDATES_SQL.format(team_filter=team_filter),
+            [
+                citizen_id,
+                pool.jobcenter_id,
+                pool.programme,
+                CaseworkerStatus.ACTIVE.value,
+                *team_params,
+                RANKED_CANDIDATES,
+            ],
         )
         rows = cursor.fetchall()
     candidates, team_ids, earlier_ids = [], set(), []
@@ -99,6 +113,7 @@ _RANKED_CANDIDATES_SQL = """
     JOIN staff_team t ON t.id = cw.team_id
     WHERE t.jobcenter_id = %s AND t.unit_type = %s
         AND cw.status = %s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
+        {team_filter}
     ORDER BY not_earlier, CAST(cw.open_cases AS DOUBLE PRECISION) / cw.cap, cw.open_cases, cw.id
     LIMIT %s
 """
@@ -164,7 +179,12 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
 @locking.retry_on_conflict()
 def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> Case:
     now = timezone.now()
-    pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme)
+    # A running trial randomises the case to an arm first; the arm's teams are its pool.
+    assessment = trials.trial_assess(citizen=citizen, programme=programme, target_group=target_group, now=now)
+    team_ids: tuple[int, ...] = ()
+    if assessment is not None and assessment.included:
+        programme, team_ids = assessment.programme, assessment.team_ids
+    pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme, team_ids=team_ids)
     decision = _allocate(pool=pool, citizen_id=citizen.pk)
     case = Case(
         citizen=citizen,
@@ -178,6 +198,8 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
     else:
         case.status, case.caseworker_id, case.assigned_at = CaseStatus.OPEN, decision.caseworker_id, now
     case.save(force_insert=True)
+    if assessment is not None:
+        trials.trial_enrolment_record(case=case, assessment=assessment, now=now)
     if not decision.queued:
         reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
         _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=by, now=now)
@@ -317,6 +339,9 @@ def _drain_one(*, pool: Pool) -> bool:
     )
     if head is None:
         return False
+    arm_teams = trials.trial_arm_team_ids(case_id=head[0])
+    if arm_teams:
+        pool = Pool(pool.jobcenter_id, pool.programme, arm_teams)
     decision = _allocate(pool=pool, citizen_id=head[1])
     if decision.queued:
         return False

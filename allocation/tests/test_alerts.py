@@ -594,3 +594,14 @@ def test_concurrent_checks_keep_one_open_alert_per_subject_and_send_one_mail_eac
     assert Alert.objects.filter(resolved_at__isnull=True).count() == 9
     assert len(mail.outbox) == 9
     assert not Alert.objects.filter(notified_at__isnull=True).exists()
+
+
+def test_an_alert_without_figures_still_renders():
+    from django.utils import translation
+
+    from allocation.notifications import alert_message
+
+    with translation.override("en"):
+        assert alert_message(kind="caseworker_over_cap", details={}) == "Caseworker over cap"
+        assert alert_message(kind="queue_waiting", details={"programme": "nonsense"}) == "Cases waiting in the queue"
+        assert alert_message(kind="unknown", details={}) == "Caseload alert"

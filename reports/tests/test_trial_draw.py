@@ -191,9 +191,11 @@ def test_the_draw_is_recorded_once_and_cannot_be_changed_or_deleted(setting):
     jobcenter, ordinary, low, trial = setting
     citizen = CitizenFactory(jobcenter=jobcenter)
     assessment = trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW)
-    case = services.case_create(citizen=citizen, programme=assessment.programme)
-    enrolment = trial_enrolment_record(case=case, assessment=assessment, now=NOW)
+    # intake draws and records the enrolment itself (allocation.services.case_create)
+    case = services.case_create(citizen=citizen, programme="standard")
+    enrolment = TrialEnrolment.objects.get(case=case)
     assert (enrolment.arm_id, enrolment.draw, enrolment.excluded) == (assessment.arm_id, assessment.draw, "")
+    assert case.programme == assessment.programme
     enrolment.arm_id = None
     with pytest.raises(ValidationError):
         enrolment.save()
@@ -207,8 +209,8 @@ def test_the_draw_is_recorded_once_and_cannot_be_changed_or_deleted(setting):
         trial_enrolment_record(case=case, assessment=assessment, now=NOW)
     assert TrialEnrolment.objects.get().arm_id == assessment.arm_id
     assert trial_arm_team_ids(case_id=case.pk) == assessment.team_ids
-    excluded = open_case(team=ordinary)
-    assert trial_arm_team_ids(case_id=excluded.pk) == ()
+    not_in_trial = open_case(team=low)  # the trial covers the standard programme only
+    assert trial_arm_team_ids(case_id=not_in_trial.pk) == ()
 
 
 def test_the_database_refuses_an_enrolment_both_drawn_and_excluded(setting):

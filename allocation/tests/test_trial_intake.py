@@ -1,0 +1,70 @@
+"""Intake under a running trial: the draw is recorded and the case stays within its arm."""
+
+import datetime
+
+import pytest
+
+from allocation import services
+from allocation.tests.factories import open_case
+from cases.tests.factories import CitizenFactory
+from cases.trials import Trial, TrialArm, TrialEnrolment, draw_value
+from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _trial(jobcenter, *arm_teams):
+    trial = Trial.objects.create(
+        name="Lærkevej", jobcenter=jobcenter, programme="standard", starts_on=datetime.date(2000, 1, 1)
+    )
+    for index, teams in enumerate(arm_teams):
+        arm = TrialArm.objects.create(trial=trial, name=f"arm {index}")
+        arm.teams.set(teams)
+    return trial
+
+
+def test_each_intake_is_drawn_recorded_and_allocated_inside_its_arm():
+    # given ordinary units and a low-caseload trial unit, one per arm
+    jobcenter = JobcenterFactory()
+    ordinary = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    low = TeamFactory(jobcenter=jobcenter, unit_type="trial")
+    ordinary_workers = {CaseworkerFactory(team=ordinary).pk for _ in range(2)}
+    low_workers = {CaseworkerFactory(team=low).pk for _ in range(2)}
+    trial = _trial(jobcenter, [ordinary], [low])
+    arms = list(trial.arms.order_by("id"))
+    # when 40 citizens arrive
+    cases = [services.case_create(citizen=CitizenFactory(jobcenter=jobcenter), programme="standard") for _ in range(40)]
+    # then every case is enrolled with the draw the seed gives, and held in its arm's team
+    for case in cases:
+        enrolment = TrialEnrolment.objects.get(case=case)
+        assert enrolment.draw == pytest.approx(
+            draw_value(seed=trial.seed, trial_id=trial.pk, citizen_id=case.citizen_id)
+        )
+        expected = ordinary_workers if enrolment.arm_id == arms[0].pk else low_workers
+        assert case.caseworker_id in expected
+        assert case.programme == ("standard" if enrolment.arm_id == arms[0].pk else "trial")
+    assert {TrialEnrolment.objects.get(case=c).arm_id for c in cases} == {a.pk for a in arms}
+
+
+def test_a_queued_drawn_case_leaves_the_queue_only_for_its_arm():
+    jobcenter = JobcenterFactory()
+    team_a = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    team_b = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    a = CaseworkerFactory(team=team_a, cap_override=0)
+    b = CaseworkerFactory(team=team_b, cap_override=5)
+    _trial(jobcenter, [team_a])
+    case = services.case_create(citizen=CitizenFactory(jobcenter=jobcenter), programme="standard")
+    assert case.status == "queued"  # b has room, but b is outside the arm
+    services.caseworker_update(caseworker=b, cap_override=10)
+    case.refresh_from_db()
+    assert case.status == "queued"
+    services.caseworker_update(caseworker=a, cap_override=1)
+    case.refresh_from_db()
+    assert (case.status, case.caseworker_id) == ("open", a.pk)
+
+
+def test_without_a_trial_nothing_is_enrolled():
+    team = TeamFactory(unit_type="standard")
+    CaseworkerFactory(team=team)
+    open_case(team=team)
+    assert not TrialEnrolment.objects.exists()
