@@ -1,4 +1,3 @@
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language switch uses set_language)
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,3 +10,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),
 ]
+
+handler404 = "jobcenter.errors.not_found"
+handler500 = "jobcenter.errors.server_error"
