@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
+from bench.bulk import build, counts, create_database, timed  # noqa: E402
+
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("BENCH_DATABASE", "jobcenter_bench_reports")
 JOBCENTERS, TEAMS_PER_JOBCENTER, CASEWORKERS = 98, 20, 10_000
@@ -128,57 +130,17 @@ SEQUENCES = [
 ]
 
 
-def create_database(reuse: bool) -> bool:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if exists and reuse:
-            return False
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    return True
-
-
-def timed(label: str, fn, *args, **kwargs):
-    start = time.perf_counter()
-    value = fn(*args, **kwargs)
-    print(f"  {label:<60} {time.perf_counter() - start:8.2f} s")
-    return value
-
-
-def build() -> None:
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    timed("migrate", call_command, "migrate", verbosity=0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in BUILD_SQL:
-            timed(" ".join(statement.split())[:60], cursor.execute, statement)
-        for table in SEQUENCES:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
-            )
-    with connection.cursor() as cursor:
-        timed("VACUUM ANALYZE", cursor.execute, "VACUUM ANALYZE")
-
-
 def scale() -> dict:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        figures = {}
-        for label, sql in [
+    return counts(
+        [
             ("teams", "SELECT count(*) FROM staff_team"),
             ("caseworkers", "SELECT count(*) FROM staff_caseworker"),
             ("cases", "SELECT count(*) FROM cases_case"),
             ("closed cases", "SELECT count(*) FROM cases_case WHERE status = 'closed'"),
             ("snapshot rows", "SELECT count(*) FROM allocation_caseloadsnapshot"),
             ("trial enrolments", "SELECT count(*) FROM cases_trialenrolment"),
-        ]:
-            cursor.execute(sql)
-            figures[label] = cursor.fetchone()[0]
-    return figures
+        ]
+    )
 
 
 def report_calls():
@@ -266,7 +228,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="Runs per report; the median is printed.")
     args = parser.parse_args()
 
-    fresh = create_database(reuse=args.reuse)
+    fresh = create_database(server=SERVER, database=DATABASE, reuse=args.reuse)
     os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "jobcenter.settings.test"
     import django
@@ -275,7 +237,7 @@ def main() -> None:
     print(f"database {DATABASE}")
     if fresh:
         print("build:")
-        timed("build, total", build)
+        timed("build, total", build, statements=BUILD_SQL, sequences=SEQUENCES)
     print("scale:", ", ".join(f"{value:,} {label}" for label, value in scale().items()))
     print("timings (median of --repeat runs, warm):")
     results = measure(args.repeat)
