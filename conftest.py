@@ -42,3 +42,27 @@ def pytest_sessionfinish(session, exitstatus):
         for nodeid in _skipped_backend_tests:
             print(f"  {nodeid}")
         session.exitstatus = 1
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        or {"transactional_db", "live_server"} & fixtures
+    )
+
+
+@pytest.fixture(autouse=True)
+def _rows_from_data_migrations(request):
+    """Transactional tests flush the database, data migrations' rows included; put them back.
+
+    (serialized_rollback would, but it collides with the content types that the flush's
+    post_migrate signal recreates.)
+    """
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        from staff.models import DEFAULT_POLICY_CAPS, CaseloadPolicy
+
+        for role, cap in DEFAULT_POLICY_CAPS.items():
+            CaseloadPolicy.objects.get_or_create(role=role, defaults={"cap": cap})

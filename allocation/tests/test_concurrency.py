@@ -30,7 +30,7 @@ from cases.tests.factories import synthetic_cpr
 from staff.models import Caseworker, CaseworkerStatus
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 32  # PostgreSQL's max_connections is 100 and other suites share the server
 

@@ -148,7 +148,7 @@ def test_post_case_queues_when_nobody_has_room(world, as_admin):
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_second_unclosed_case_is_a_409(world, as_admin):
     response = as_admin.post("/api/v1/cases/", {"citizen": world.a.citizen.pk, "programme": "flere_skal_med"})
     assert response.status_code == 409

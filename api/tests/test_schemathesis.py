@@ -27,7 +27,7 @@ def admin_token(world):
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,

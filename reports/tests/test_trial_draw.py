@@ -165,7 +165,11 @@ def test_years_on_benefits_count_from_the_first_case(setting):
 def test_continuity_only_excludes_when_the_earlier_caseworker_could_take_them(setting):
     jobcenter, ordinary, low, trial = setting
     citizen = CitizenFactory(jobcenter=jobcenter)
+    # the earlier case predates the trial, so intake did not draw it into an arm
+    starts_on = trial.starts_on
+    Trial.objects.filter(pk=trial.pk).update(starts_on=datetime.date(2999, 1, 1))
     case = open_case(team=ordinary, citizen=citizen)
+    Trial.objects.filter(pk=trial.pk).update(starts_on=starts_on)
     services.case_close(case=case, outcome="moved")
     assert (
         trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW).excluded == Exclusion.EARLIER_CASE
