@@ -1,9 +1,10 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .views.auth import MeView, TokenView
 from .views.cases import AlertViewSet, CaseViewSet, CitizenViewSet
+from .views.docs import SwaggerView
 from .views.staff import CaseworkerViewSet, JobcenterViewSet, PolicyViewSet, TeamViewSet
 
 app_name = "api"
@@ -25,6 +26,6 @@ v1 = [
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("v1/", include(v1)),
 ]

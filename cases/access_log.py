@@ -1,14 +1,20 @@
 """The citizen access log: every page and endpoint that shows a citizen's data calls this.
 
-It writes in the request's own transaction (when there is one), so that an access is
-never shown without being logged: if the log cannot be written, the response fails.
+The record is written before the data leaves the server, in the request's transaction
+when there is one: if the log cannot be written, the request fails and nothing is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import AccessAction, CitizenAccess
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessAction, Citizen, CitizenAccess
+
+PURPOSE_MAX_LENGTH = CitizenAccess._meta.get_field("purpose").max_length
 
 
 def citizen_access_record(
@@ -24,5 +30,20 @@ def citizen_access_record(
     return len(ids)
 
 
-def citizen_access_log(*, citizen_id: int):
+def citizen_cpr_reveal(*, user, citizen: Citizen, purpose: str, route: str) -> str:
+    """The full CPR number, for a user who may see the citizen (the caller's scoped lookup
+    decided that) and who says why: the reveal and its purpose are logged first."""
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError({"purpose": [_("Say why you need the full CPR number.")]}, code="required")
+    if len(purpose) > PURPOSE_MAX_LENGTH:
+        raise ValidationError(
+            {"purpose": [_("At most %(max)d characters.") % {"max": PURPOSE_MAX_LENGTH}]}, code="max_length"
+        )
+    citizen_access_record(user=user, citizen_ids=[citizen.pk], action=AccessAction.REVEAL, route=route, purpose=purpose)
+    return citizen.cpr
+
+
+def citizen_access_log(*, citizen_id: int) -> QuerySet[CitizenAccess]:
+    """Who looked at this citizen, newest first (GDPR art. 15)."""
     return CitizenAccess.objects.filter(citizen_id=citizen_id).select_related("user").order_by("-created_at", "-id")

@@ -96,13 +96,15 @@ class CprMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not hide the record
-            message = str(record.msg)
+        except Exception:  # a broken format string must neither hide the record nor its arguments
+            message = f"{record.msg} (arguments: {record.args!r})"
         masked = mask_text(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         record.msg, record.args = masked, None
         return True
 

@@ -1,9 +1,20 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobcenter.settings.local")
 
 app = Celery("jobcenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def mask_cpr_in_celery_logs(**kwargs) -> None:
+    """Celery's worker adds handlers of its own (root, task and multiprocessing loggers) that
+    Django's LOGGING never saw; a failing task's exception may carry a CPR number."""
+    from jobcenter.security import mask_cpr_in_every_handler
+
+    mask_cpr_in_every_handler()

@@ -21,6 +21,21 @@ class CaseloadFilterForm(forms.Form):
         return self.cleaned_data["q"].strip(), self.cleaned_data["sort"] or DEFAULT_CASELOAD_SORT
 
 
+class CprRevealForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Why do you need the full CPR number?"),
+        max_length=500,
+        help_text=_("Recorded in the citizen's access log, which the citizen may ask to see."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_purpose(self) -> str:
+        purpose = self.cleaned_data["purpose"].strip()
+        if not purpose:
+            raise forms.ValidationError(_("Say why you need the full CPR number."), code="required")
+        return purpose
+
+
 class CaseCloseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose an outcome")), *Outcome.choices])
 

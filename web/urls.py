@@ -17,5 +17,6 @@ urlpatterns = [
     path("teams/<int:team_id>/rebalance/apply/", teams.rebalance_apply, name="rebalance_apply"),
     path("cases/<int:case_id>/", cases.case_detail, name="case"),
     path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
+    path("cases/<int:case_id>/reveal-cpr/", cases.case_reveal_cpr, name="case_reveal_cpr"),
     path("cases/<int:case_id>/reassign/", cases.case_reassign, name="case_reassign"),
 ]

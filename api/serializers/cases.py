@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
-from cases.models import Case, Citizen, Outcome, Programme, TargetGroup
+from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
 from staff.models import Caseworker, Jobcenter
 
 from .fields import NullableChoiceField
@@ -38,6 +38,28 @@ class CitizenCreateSerializer(serializers.Serializer):
             return cpr_rules.parse(value).number
         except DjangoValidationError as error:
             raise serializers.ValidationError(list(error.messages)) from None
+
+
+class CprRevealSerializer(serializers.Serializer):
+    purpose = serializers.CharField(
+        max_length=500, help_text="Why the full number is needed; recorded in the citizen's access log."
+    )
+
+
+class CprRevealedSerializer(serializers.Serializer):
+    cpr = serializers.RegexField(r"^\d{6}-\d{4}$", help_text="The full CPR number, DDMMYY-SSSS.")
+
+
+class CitizenAccessSerializer(serializers.ModelSerializer):
+    """One look at a citizen's data: who, what, when, through which route and why."""
+
+    username = serializers.CharField(source="user.get_username", read_only=True)
+    action = serializers.ChoiceField(choices=AccessAction.choices, read_only=True)
+
+    class Meta:
+        model = CitizenAccess
+        fields = ["id", "user", "username", "action", "route", "purpose", "created_at"]
+        read_only_fields = fields
 
 
 class CaseSerializer(serializers.ModelSerializer):

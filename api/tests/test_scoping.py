@@ -43,6 +43,8 @@ ROUTES: dict[str, tuple[str, str | None, dict]] = {
     "api:policy-detail": (GLOBAL, None, {"cap": 40}),
     "api:citizen-list": (LIST, "citizen", {}),
     "api:citizen-detail": (DETAIL, "citizen", {}),
+    "api:citizen-reveal-cpr": (DETAIL, "citizen", {"purpose": "Telephone call with the citizen"}),
+    "api:citizen-access-log": (DETAIL, "citizen", {}),
     "api:case-list": (LIST, "case", {}),
     "api:case-detail": (DETAIL, "case", {}),
     "api:case-reassign": (DETAIL, "case", {"caseworker": "A"}),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 from allocation import selectors
 
 from ..parsers import StrictJSONParser
-from ..schema import VALIDATION_ERROR_SCHEMA, errors
+from ..schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer, errors
 from ..serializers.staff import MeSerializer
 
 
@@ -30,11 +31,23 @@ class TokenView(ObtainAuthToken):
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
             400: VALIDATION_ERROR_SCHEMA,
+            429: OpenApiResponse(
+                response=ErrorSerializer,
+                description="Too many failed attempts for this username from this address; try again later.",
+            ),
         },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes flags a locked-out attempt on the request it was given, which here
+            # is DRF's wrapper; passed on to Django's request, AxesMiddleware answers it with
+            # a 429 (jobcenter.security.lockout_response) instead of "wrong credentials".
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
+            raise
 
 
 class MeView(APIView):

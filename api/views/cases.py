@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from allocation import selectors
 from allocation import services as allocation_services
 from cases import services as case_services
+from cases.access_log import citizen_access_log, citizen_cpr_reveal
+from cases.models import AccessAction
 
 from ..filters import AlertFilter, CaseFilter
 from ..permissions import LeadersCreate
@@ -23,10 +25,33 @@ from ..serializers.cases import (
     CaseCreateSerializer,
     CaseReassignSerializer,
     CaseSerializer,
+    CitizenAccessSerializer,
     CitizenCreateSerializer,
     CitizenSerializer,
+    CprRevealedSerializer,
+    CprRevealSerializer,
 )
-from .base import validated
+from .base import log_citizen_access, validated
+
+
+class AccessLoggedReads:
+    """List and retrieve record the citizens they show (`log_citizen_access`) first."""
+
+    citizen_id_attribute = "pk"  # where an object of the view names its citizen
+
+    def citizen_id_of(self, obj) -> int:
+        return getattr(obj, self.citizen_id_attribute)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        log_citizen_access(request, citizen_ids=[self.citizen_id_of(o) for o in page], action=AccessAction.LIST)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        log_citizen_access(request, citizen_ids=[self.citizen_id_of(instance)], action=AccessAction.VIEW)
+        return Response(self.get_serializer(instance).data)
 
 
 @extend_schema_view(
@@ -39,13 +64,48 @@ from .base import validated
     ),
 )
 class CitizenViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    AccessLoggedReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = CitizenSerializer
     permission_classes = [IsAuthenticated, LeadersCreate]
 
     def get_queryset(self):
         return selectors.citizens_visible_to(self.request.user)
+
+    @extend_schema(
+        request=CprRevealSerializer,
+        responses={200: CprRevealedSerializer, **errors(400, 404)},
+        description="The full CPR number, for a user who may see the citizen, with a purpose. "
+        "The reveal and its purpose are recorded in the citizen's access log; everywhere else "
+        "the number is masked.",
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-cpr", url_name="reveal-cpr", filter_backends=[])
+    def reveal_cpr(self, request, pk=None):
+        citizen = self.get_object()
+        purpose = validated(CprRevealSerializer, request)["purpose"]
+        number = citizen_cpr_reveal(user=request.user, citizen=citizen, purpose=purpose, route=request.path)
+        # Never kept by a browser or a proxy: the next look needs a new, logged reveal.
+        return Response(CprRevealedSerializer({"cpr": number}).data, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
+        responses={200: CitizenAccessSerializer(many=True), **errors(404)},
+        description="Who has looked at this citizen's data, newest first: user, action, route, purpose and "
+        "time (GDPR art. 15). For administrators only: anybody else gets 403 for a citizen they may see, "
+        "404 for one they may not.",
+    )
+    @action(detail=True, methods=["get"], url_path="access-log", url_name="access-log", filter_backends=[])
+    def access_log(self, request, pk=None):
+        citizen = self.get_object()
+        if not selectors.is_admin(request.user):
+            raise PermissionDenied("Only an administrator may read a citizen's access log.")
+        page = self.paginate_queryset(citizen_access_log(citizen_id=citizen.pk))
+        # The log itself is data about the citizen: reading it is a look like any other.
+        log_citizen_access(request, citizen_ids=[citizen.pk], action=AccessAction.VIEW)
+        return self.get_paginated_response(CitizenAccessSerializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
         data = validated(CitizenCreateSerializer, request)
@@ -65,13 +125,23 @@ class CitizenViewSet(
         "A citizen with a case that is not closed is a 409.",
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(
+    AccessLoggedReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = CaseSerializer
     permission_classes = [IsAuthenticated, LeadersCreate]
     filterset_class = CaseFilter
 
     def get_queryset(self):
         return selectors.with_case_team(selectors.cases_visible_to(self.request.user))
+
+    # A case names its citizen only by id, but its programme (a psychiatric unit, say) and
+    # outcome are personal data about that citizen: reading them is logged too.
+    citizen_id_attribute = "citizen_id"
 
     def create(self, request, *args, **kwargs):
         data = validated(CaseCreateSerializer, request)
@@ -127,6 +197,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         case = self.get_object()
+        log_citizen_access(request, citizen_ids=[case.citizen_id], action=AccessAction.VIEW)
         return Response(AssignmentSerializer(selectors.assignments_of_case(case=case), many=True).data)
 
 

@@ -197,7 +197,7 @@ def test_a_broken_format_string_still_logs_and_leaks_nothing():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "cpr %s %s", ("010170-1234",), None)
     assert cpr.CprMaskingFilter().filter(record) is True
     assert "1234" not in record.getMessage()
-    assert record.getMessage() == "cpr %s %s"
+    assert record.getMessage().startswith("cpr %s %s") and "010170-XXXX" in record.getMessage()
 
 
 def test_the_configured_console_handler_masks_cpr_numbers():

@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -20,7 +21,8 @@ CPR_ENCRYPTION_KEY = env("CPR_ENCRYPTION_KEY", default="")
 CPR_ENCRYPTION_KEY_FALLBACKS = env.list("CPR_ENCRYPTION_KEY_FALLBACKS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site decides per request whether it asks for a TOTP code (ADMIN_REQUIRE_OTP).
+    "jobcenter.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +34,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "staff",
     "cases",
     "allocation",
@@ -47,9 +53,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a lockout flagged during the view into a response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jobcenter.urls"
@@ -112,6 +122,44 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Login throttling (django-axes): a username is locked *from one IP address* after
+# AXES_FAILURE_LIMIT failed attempts, for AXES_COOLOFF_HOURS; a success resets the count.
+# Username and address together, so that nobody can lock a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "jobcenter.security.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (WARNING)
+AXES_LOCKOUT_CALLABLE = "jobcenter.security.lockout_response"
+# Behind N trusted proxies (TRUSTED_PROXY_COUNT), the client's address is the Nth entry of
+# X-Forwarded-For from the right: entries further left are whatever the client sent.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "jobcenter.security.client_ip"
+
+# Optional TOTP two-factor authentication for the admin site (django-otp): with it on,
+# only a user verified by a registered TOTP device gets into /admin/.
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False)
+OTP_TOTP_ISSUER = "jobcenter"
+
+# Content-Security-Policy in every environment: only our own scripts and styles (no CDN,
+# no inline code), no framing, forms post only to us. /api/docs/ relaxes styles for itself.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,6 +199,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call-outs to the public validator service (CSP would refuse it anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "UnitTypeEnum": "staff.models.UnitType",
         "RoleEnum": "staff.models.Role",
@@ -199,6 +249,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# The worker keeps Django's LOGGING (whose handlers mask CPR numbers) instead of replacing
+# the root logger's handlers with its own; jobcenter/celery.py masks the ones it adds.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)
@@ -236,4 +289,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's own defaults attach handlers without the filter to "django" (the console
+    # under DEBUG, mail to ADMINS) and "django.server" (runserver's access log, whose URLs
+    # may carry a CPR number): naming them here removes those, and their records go to the
+    # root's handler like everybody else's.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

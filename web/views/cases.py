@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from allocation import services
 from allocation.errors import AllocationError
 from allocation.selectors import assignments_of_case
-from cases.access_log import citizen_access_record
+from cases.access_log import citizen_access_record, citizen_cpr_reveal
 from cases.models import AccessAction, Case
 
-from ..forms import CaseCloseForm, CaseReassignForm
+from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm
 from ..selectors import CasePermissions, case_for_page, case_permissions, reassign_candidates
 from .common import report_allocation_error
 
@@ -28,7 +28,16 @@ def case_detail(request, case_id: int):
     return _render_case(request, case=case, permissions=permissions)
 
 
-def _render_case(request, *, case: Case, permissions: CasePermissions, close_form=None, reassign_form=None):
+def _render_case(
+    request,
+    *,
+    case: Case,
+    permissions: CasePermissions,
+    close_form=None,
+    reassign_form=None,
+    reveal_form=None,
+    revealed_cpr: str = "",
+):
     candidates = reassign_candidates(case=case, team_ids=permissions.managed_team_ids)
     citizen_access_record(
         user=request.user, citizen_ids=[case.citizen_id], action=AccessAction.VIEW, route=request.path
@@ -41,9 +50,30 @@ def _render_case(request, *, case: Case, permissions: CasePermissions, close_for
         "close_form": close_form or CaseCloseForm(),
         "reassign_form": reassign_form or CaseReassignForm(candidates=candidates),
         "candidates": candidates,
+        "reveal_form": reveal_form or CprRevealForm(),
+        "revealed_cpr": revealed_cpr,
     }
-    status = 400 if (close_form or reassign_form) else 200
-    return render(request, "web/case.html", context, status=status)
+    status = 400 if (close_form or reassign_form or reveal_form) else 200
+    response = render(request, "web/case.html", context, status=status)
+    if revealed_cpr:
+        # Shown once: neither the browser nor a proxy may keep the page with the full number.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def case_reveal_cpr(request, case_id: int):
+    """The citizen's full CPR number, once, in this response; the reveal and its purpose are logged."""
+    case = case_for_page(user=request.user, case_id=case_id)
+    permissions = case_permissions(user=request.user, case=case)
+    form = CprRevealForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case=case, permissions=permissions, reveal_form=form)
+    number = citizen_cpr_reveal(
+        user=request.user, citizen=case.citizen, purpose=form.cleaned_data["purpose"], route=request.path
+    )
+    return _render_case(request, case=case, permissions=permissions, revealed_cpr=number)
 
 
 @login_required
