@@ -29,8 +29,8 @@ admin.site.site_title = _("Jobcenter administration")
 
 def marker(*, alarm: bool, alarm_text: str, ok_text: str) -> str:
     """A state in words *and* colour, so that it reads without colour vision too."""
-    colour, symbol = ("#ba2121", "⚠") if alarm else ("#2e7d32", "✓")
-    return format_html('<strong style="color: {}">{} {}</strong>', colour, symbol, alarm_text if alarm else ok_text)
+    css_class, symbol = ("marker-alarm", "⚠") if alarm else ("marker-ok", "✓")
+    return format_html('<strong class="{}">{} {}</strong>', css_class, symbol, alarm_text if alarm else ok_text)
 
 
 def load_text(*, open_cases: int, cap: int) -> str:

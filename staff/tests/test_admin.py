@@ -146,8 +146,8 @@ def test_team_list_shows_load_and_marks_a_team_over_its_limit(admin_client):
 
     busy_row = html[html.index("Busy team") : html.index("</tr>", html.index("Busy team"))]
     calm_row = html[html.index("Calm team") : html.index("</tr>", html.index("Calm team"))]
-    assert "3 / 12" in busy_row and "Over limit" in busy_row and "#ba2121" in busy_row
-    assert "0 / 10" in calm_row and "Within limit" in calm_row and "#ba2121" not in calm_row
+    assert "3 / 12" in busy_row and "Over limit" in busy_row and "marker-alarm" in busy_row
+    assert "0 / 10" in calm_row and "Within limit" in calm_row and "marker-alarm" not in calm_row
 
     only_over = admin_client.get(admin_url(Team, "changelist") + "?over_limit=yes")
     assert [t.pk for t in only_over.context["cl"].result_list] == [busy.pk]
