@@ -19,7 +19,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed
 
 var:
-	mkdir -p var/broker/queue var/broker/processed var/broker/control
+	mkdir -p var/static var/broker/queue var/broker/processed var/broker/control
 
 messages: venv
 	$(MANAGE) compilemessages --ignore=.venv --verbosity 0

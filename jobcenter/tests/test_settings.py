@@ -130,3 +130,16 @@ def test_local_settings_need_no_environment_at_all():
     # `make run` on a fresh machine: no .env, no variables, it still starts
     settings = _settings(_run("local"))
     assert settings["secret"] and settings["cpr"]
+
+
+def test_production_serves_static_files_itself_with_hashed_names():
+    # given the production settings with the required environment
+    from jobcenter.settings import base
+
+    # then WhiteNoise sits right after SecurityMiddleware, and production stores hashed files
+    assert base.MIDDLEWARE[:2] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
+    source = (ROOT / "jobcenter" / "settings" / "production.py").read_text()
+    assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in source
