@@ -71,15 +71,8 @@ def choose_caseworker(candidates: Iterable[Candidate], earlier_caseworker_ids: S
     the case's programme; `earlier_caseworker_ids` are the citizen's earlier caseworkers,
     most recent first. Only the most recent one counts for continuity.
     """
-    eligible = [c for c in candidates if c.eligible]
-    if not eligible:
-        return Decision(None)
-    if earlier_caseworker_ids:
-        most_recent = earlier_caseworker_ids[0]
-        for candidate in eligible:
-            if candidate.id == most_recent:
-                return Decision(candidate.id, continuity=True)
-    return Decision(min(eligible, key=load_key).id)
+    ranking = rank_caseworkers(candidates, earlier_caseworker_ids)
+    return ranking[0] if ranking else Decision(None)
 
 
 # --- Rebalancing -------------------------------------------------------------------

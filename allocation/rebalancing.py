@@ -13,7 +13,7 @@ from staff.models import Caseworker, Team
 from . import engine, locking
 from .errors import CapacityExceeded, CaseNotOpen, NotEligible
 from .models import AssignmentReason, CaseAssignment
-from .services import _after_capacity_rose, _check_can_receive
+from .services import _after_capacity_rose, _check_can_receive, target_team
 
 
 def _scope(*, team: Team, spill_over: bool):
@@ -116,10 +116,11 @@ def _bulk_reassign(*, case_ids: list[int], target_id: int, by, note: str) -> lis
     if target is None:
         raise NotEligible("That caseworker does not exist.")
     to_move = [c for c in cases if c.caseworker_id != target_id]
+    team = target_team(target=target)
     for case in to_move:
         if case.status != CaseStatus.OPEN:
             raise CaseNotOpen("Only open cases can be moved together.", case=case.pk)
-        _check_can_receive(case=case, target=target, count=len(to_move))
+        _check_can_receive(case=case, target=target, team=team, count=len(to_move))
     if target.open_cases + len(to_move) > target.cap:
         raise CapacityExceeded(f"{target.full_name} has room for {max(0, target.cap - target.open_cases)} more.")
     moves = [engine.Move(c.pk, c.caseworker_id, target_id) for c in to_move]

@@ -12,12 +12,12 @@ that citizen's first case.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from cases.models import Case, CaseStatus, Citizen
-from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Team
+from staff import selectors as staff_selectors
+from staff.models import CaseloadPolicy, Caseworker, Jobcenter, Team
 
 from .models import Alert, CaseAssignment
 
@@ -134,18 +134,9 @@ def user_leads_team(user, team_id: int) -> bool:
 # --- Load figures: aggregates, never per-row queries -------------------------------------
 
 
-def with_team_load(teams: QuerySet[Team]) -> QuerySet[Team]:
-    """`caseworker_count`, `open_cases_total`, `capacity` (active caps), `over_cap_count`."""
-    return teams.annotate(
-        caseworker_count=Count("caseworkers", distinct=True),
-        open_cases_total=Coalesce(Sum("caseworkers__open_cases"), 0),
-        capacity=Coalesce(Sum("caseworkers__cap", filter=Q(caseworkers__status=CaseworkerStatus.ACTIVE)), 0),
-        over_cap_count=Count("caseworkers", filter=Q(caseworkers__open_cases__gt=F("caseworkers__cap"))),
-    )
-
-
-def team_is_over_limit(team: Team) -> bool:
-    return bool(team.over_cap_count) or team.open_cases_total > team.capacity
+# One definition for admin, API and pages, in staff; re-exported for the layers above.
+with_team_load = staff_selectors.with_team_load
+team_is_over_limit = staff_selectors.team_is_over_limit
 
 
 def with_case_team(cases: QuerySet[Case]) -> QuerySet[Case]:

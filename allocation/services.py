@@ -32,32 +32,6 @@ class Pool:
     team_ids: tuple[int, ...] = ()
 
 
-def pool_candidates(*, pool: Pool, exclude: set[int] = frozenset()) -> tuple[list[engine.Candidate], list[int]]:
-    rows = (
-        Caseworker.objects.filter(
-            team__jobcenter_id=pool.jobcenter_id,
-            team__unit_type=pool.programme,
-            status=CaseworkerStatus.ACTIVE,
-            accepting_new_cases=True,
-        )
-        .exclude(pk__in=exclude)
-        .values_list("id", "cap", "open_cases", "team_id")
-    )
-    candidates, team_ids = [], set()
-    for pk, cap, open_cases, team_id in rows:
-        candidates.append(engine.Candidate(id=pk, cap=cap, open_cases=open_cases))
-        team_ids.add(team_id)
-    return candidates, sorted(team_ids)
-
-
-def citizen_earlier_caseworker_ids(*, citizen_id: int, limit: int = 1) -> list[int]:
-    return list(
-        CaseAssignment.objects.filter(case__citizen_id=citizen_id)
-        .order_by("-assigned_at", "-id")
-        .values_list("caseworker_id", flat=True)[:limit]
-    )
-
-
 # How many of the pool's best-ranked caseworkers one intake reads. The engine ranks them
 # exactly; the database only pre-selects, and its order (a float ratio, exact for any
 # realistic cap) agrees with the engine's, so the engine's first choice is always among
@@ -319,7 +293,7 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
     target = locked.get(target_id)
     if target is None:
         raise NotEligible("That caseworker does not exist.")
-    _check_can_receive(case=case, target=target, count=1)
+    _check_can_receive(case=case, target=target, team=target_team(target=target), count=1)
     now = timezone.now()
     if not locking.claim_slot_unconditionally_below_cap(caseworker_id=target_id):
         raise CapacityExceeded(f"{target.full_name} is at their cap.", caseworker=target_id)
@@ -334,12 +308,16 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
     return case, previous_holder_id
 
 
-def _check_can_receive(*, case: Case, target: Caseworker, count: int) -> None:
+def target_team(*, target: Caseworker) -> Team:
+    """The receiving caseworker's team, read once however many cases it receives."""
+    return Team.objects.only("jobcenter_id", "unit_type").get(pk=target.team_id)
+
+
+def _check_can_receive(*, case: Case, target: Caseworker, team: Team, count: int) -> None:
     if case.status == CaseStatus.CLOSED:
         raise CaseNotOpen("The case is closed.", case=case.pk)
     if case.caseworker_id == target.pk:
         raise NotEligible(f"{target.full_name} already holds the case.", caseworker=target.pk)
-    team = Team.objects.only("jobcenter_id", "unit_type").get(pk=target.team_id)
     if team.jobcenter_id != case.jobcenter_id:
         raise NotEligible(f"{target.full_name} works in another jobcenter.", caseworker=target.pk)
     if team.unit_type != case.programme:

@@ -8,36 +8,37 @@ from django.db import connection, transaction
 from django.db.models import Aggregate, FloatField, Func, IntegerField
 
 
-class DaysBetween(Func):
+class _SecondsBetween(Func):
+    """`end - start` in the database, in seconds divided by `unit_seconds`."""
+
+    arity = 2
+    unit_seconds: float
+    floor = False
+
+    def as_sql(self, compiler, conn, **extra):
+        start, end = self.source_expressions
+        start_sql, start_params = compiler.compile(start)
+        end_sql, end_params = compiler.compile(end)
+        if conn.vendor == "postgresql":
+            sql = f"(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / {self.unit_seconds})"
+        else:
+            sql = f"((julianday({end_sql}) - julianday({start_sql})) * {86400.0 / self.unit_seconds})"
+        if self.floor:
+            sql = f"CAST(FLOOR({sql}) AS integer)"
+        return sql, (*end_params, *start_params)
+
+
+class DaysBetween(_SecondsBetween):
     """Whole days from `start` to `end` (floor), computed in the database."""
 
     output_field = IntegerField()
-    arity = 2
-
-    def as_sql(self, compiler, conn, **extra):
-        start, end = self.source_expressions
-        start_sql, start_params = compiler.compile(start)
-        end_sql, end_params = compiler.compile(end)
-        if conn.vendor == "postgresql":
-            sql = f"CAST(FLOOR(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / 86400) AS integer)"
-        else:
-            sql = f"CAST(FLOOR(julianday({end_sql}) - julianday({start_sql})) AS integer)"
-        return sql, (*end_params, *start_params)
+    unit_seconds = 86400.0
+    floor = True
 
 
-class HoursBetween(Func):
+class HoursBetween(_SecondsBetween):
     output_field = FloatField()
-    arity = 2
-
-    def as_sql(self, compiler, conn, **extra):
-        start, end = self.source_expressions
-        start_sql, start_params = compiler.compile(start)
-        end_sql, end_params = compiler.compile(end)
-        if conn.vendor == "postgresql":
-            sql = f"(EXTRACT(EPOCH FROM ({end_sql} - {start_sql})) / 3600.0)"
-        else:
-            sql = f"((julianday({end_sql}) - julianday({start_sql})) * 24.0)"
-        return sql, (*end_params, *start_params)
+    unit_seconds = 3600.0
 
 
 class PercentileCont(Aggregate):

@@ -2,23 +2,23 @@
 
 Caseworkers and caseload policies are registered in `allocation.admin`: saving them can
 create capacity, which must drain the queue, and that is an allocation service (imports
-point allocation → cases → staff). For the same reason the team load figures here mirror
-`allocation.selectors.with_team_load` instead of calling it.
+point allocation → cases → staff). The team load figures come from `staff.selectors`,
+which the API and the pages use too.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db import IntegrityError
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Caseworker, CaseworkerStatus, Jobcenter, Team
+from .models import Caseworker, Jobcenter, Team
+from .selectors import TEAM_OVER_LIMIT, with_team_load
 
 admin.site.site_header = _("Jobcenter administration")
 admin.site.site_title = _("Jobcenter administration")
@@ -156,24 +156,6 @@ class JobcenterAdmin(ServiceErrorsMixin, admin.ModelAdmin):
 # --- Teams --------------------------------------------------------------------------------
 
 
-def with_load(teams: QuerySet[Team]) -> QuerySet[Team]:
-    """Load figures as aggregates over one join, so a list of any length is one query.
-
-    Same definitions as `allocation.selectors.with_team_load`: capacity counts active
-    caseworkers only; a team is over its limit while anyone in it is over cap or its open
-    cases exceed its capacity.
-    """
-    return teams.annotate(
-        caseworker_count=Count("caseworkers", distinct=True),
-        open_cases_total=Coalesce(Sum("caseworkers__open_cases"), 0),
-        capacity=Coalesce(Sum("caseworkers__cap", filter=Q(caseworkers__status=CaseworkerStatus.ACTIVE)), 0),
-        over_cap_count=Count("caseworkers", filter=Q(caseworkers__open_cases__gt=F("caseworkers__cap"))),
-    )
-
-
-OVER_LIMIT = Q(over_cap_count__gt=0) | Q(open_cases_total__gt=F("capacity"))
-
-
 class OverLimitFilter(admin.SimpleListFilter):
     title = _("load")
     parameter_name = "over_limit"
@@ -183,9 +165,9 @@ class OverLimitFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(OVER_LIMIT)
+            return queryset.filter(TEAM_OVER_LIMIT)
         if self.value() == "no":
-            return queryset.exclude(OVER_LIMIT)
+            return queryset.exclude(TEAM_OVER_LIMIT)
         return queryset
 
 
@@ -211,7 +193,7 @@ class TeamAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     inlines = [CaseworkerSummaryInline]
 
     def get_queryset(self, request) -> QuerySet[Team]:
-        return with_load(super().get_queryset(request))
+        return with_team_load(super().get_queryset(request))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": ("name", "jobcenter", "unit_type", "leaders")})]

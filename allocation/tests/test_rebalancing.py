@@ -193,3 +193,23 @@ def test_bulk_reassign_skips_cases_the_target_already_holds_and_drains_the_freed
     rebalancing.cases_bulk_reassign(case_ids=[held_by_a[0].pk, held_by_b[2].pk], caseworker=b)
     assert _loads(a, b) == [(1, 2), (3, 3)]
     assert caseload_drift() == []
+
+
+def _bulk_reassign_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = TeamFactory()
+    giver = CaseworkerFactory(team=team, cap_override=count)
+    cases = [open_case(team=team) for _ in range(count)]
+    receiver = CaseworkerFactory(team=team, cap_override=count)
+    with CaptureQueriesContext(connection) as queries:
+        rebalancing.cases_bulk_reassign(case_ids=[c.pk for c in cases], caseworker=receiver)
+    assert Case.objects.filter(caseworker=receiver).count() == count
+    assert giver.pk not in {c.caseworker_id for c in Case.objects.filter(pk__in=[c.pk for c in cases])}
+    return len(queries)
+
+
+def test_bulk_reassign_costs_the_same_number_of_queries_for_one_case_and_for_twenty():
+    # the receiving team is read once, not once per case
+    assert _bulk_reassign_queries(1) == _bulk_reassign_queries(20)
