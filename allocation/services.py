@@ -15,7 +15,7 @@ from cases.models import Case, CaseStatus, Citizen
 from staff import services as staff_services
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Team
 
-from . import engine, locking
+from . import engine, intake, locking
 from .errors import CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from .models import AssignmentReason, CaseAssignment
 
@@ -132,21 +132,29 @@ def _end_assignment(*, case_ids: list[int], now) -> None:
 
 def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=None) -> Case:
     """Open a case and allocate it at once: open with a caseworker, or queued."""
+    now = timezone.now()
     try:
-        case = locking.retrying(_case_create, citizen=citizen, programme=programme, target_group=target_group, by=by)
+        case = intake.fast_intake(
+            citizen=citizen, programme=programme, target_group=target_group, by=by, now=now, day=timezone.localdate(now)
+        )
+        if case is None:
+            case = locking.retrying(
+                _case_create, citizen=citizen, programme=programme, target_group=target_group, by=by
+            )
     except IntegrityError as error:
         text = str(error)
         if "case_one_unclosed_per_citizen" in text or "cases_case.citizen_id" in text:
             raise DuplicateOpenCase("This citizen already has a case that is not closed.") from None
         raise
     if case.status == CaseStatus.QUEUED:
-        pool = Pool(case.jobcenter_id, case.programme)
         # A slot freed by a close that committed while this intake was deciding was drained
-        # before this queued case existed; look once more so that it cannot stay unused.
-        queue_drain(pool=pool)
-        case.refresh_from_db()
+        # before this queued case existed. Looking once more, in a snapshot that sees such a
+        # close, means it cannot stay unused: a later close's drain sees this case.
+        if intake.pool_has_room(jobcenter_id=case.jobcenter_id, programme=case.programme):
+            queue_drain(pool=Pool(case.jobcenter_id, case.programme))
+            case.refresh_from_db()
         if case.status == CaseStatus.QUEUED:
-            _after_capacity_fell(team_ids=(), pool=pool)
+            _after_capacity_fell(team_ids=(), pool=Pool(case.jobcenter_id, case.programme))
     return case
 
 
@@ -171,56 +179,13 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
         case.status, case.queued_at = CaseStatus.QUEUED, now
     else:
         case.status, case.caseworker_id, case.assigned_at = CaseStatus.OPEN, decision.caseworker_id, now
-    if decision.queued:
-        case.save(force_insert=True)
-    else:
+    case.save(force_insert=True)
+    if not decision.queued:
         reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
-        assignment = CaseAssignment(caseworker_id=decision.caseworker_id, assigned_at=now, reason=reason, by=by)
-        _insert_case_with_assignment(case=case, assignment=assignment)
+        _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=by, now=now)
     if assessment is not None:
         trials.trial_enrolment_record(case=case, assessment=assessment, now=now)
     return case
-
-
-def _insert_case_with_assignment(*, case: Case, assignment: CaseAssignment) -> None:
-    """Insert an open case and its first assignment.
-
-    On PostgreSQL one statement (a data-modifying CTE) does both: intake is the hot path,
-    and this saves a round trip and two passes through the ORM's save machinery
-    (bench/allocation.py). Columns come from the models' own metadata, so a new field
-    is picked up here as it is by `save()`.
-    """
-    if connection.vendor != "postgresql":
-        case.save(force_insert=True)
-        assignment.case = case
-        assignment.save(force_insert=True)
-        return
-    case_columns, case_values = _insert_values(case)
-    assignment_columns, assignment_values = _insert_values(assignment, skip={"case_id"})
-    # Only identifiers from the models' metadata are formatted in; every value is a parameter.
-    sql = (
-        f"WITH new_case AS (INSERT INTO {Case._meta.db_table} ({', '.join(case_columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(case_values))}) RETURNING id) "
-        f"INSERT INTO {CaseAssignment._meta.db_table} (case_id, {', '.join(assignment_columns)}) "
-        f"SELECT new_case.id, {', '.join(['%s'] * len(assignment_values))} FROM new_case "
-        "RETURNING case_id, id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*case_values, *assignment_values])
-        case.pk, assignment.pk = cursor.fetchone()
-    case._state.adding = assignment._state.adding = False
-    assignment.case = case
-
-
-def _insert_values(instance, *, skip: frozenset[str] | set[str] = frozenset()) -> tuple[list[str], list]:
-    columns, values = [], []
-    for field in instance._meta.concrete_fields:
-        if field.primary_key or field.column in skip:
-            continue
-        value = field.pre_save(instance, add=True)
-        columns.append(connection.ops.quote_name(field.column))
-        values.append(field.get_db_prep_save(value, connection))
-    return columns, values
 
 
 # --- Close -------------------------------------------------------------------------------

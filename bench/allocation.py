@@ -60,6 +60,7 @@ class RunResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    alert_checks: int = 0
 
     @property
     def rate(self) -> float:
@@ -100,22 +101,21 @@ def setup_django(url: str, *, server_side_binding: bool = False) -> None:
     django.setup()
 
 
-def count_alert_triggers() -> dict[str, int]:
-    """Count, instead of running, the prompt alert check that a queued intake triggers.
+# Counts, instead of running, the prompt alert check that a queued intake triggers. In
+# production the hook enqueues a Celery task (after commit) and a worker runs it; the test
+# settings run tasks eagerly, which would put a whole caseload check inside every queued
+# intake and measure the alerts module instead of allocation. Each worker process counts
+# in its own copy and reports it with its latencies.
+ALERT_TRIGGERS = {"count": 0}
 
-    In production the hook enqueues a Celery task (after commit) and a worker runs it; the
-    test settings run tasks eagerly, which would put a whole caseload check inside every
-    queued intake and measure the alerts module instead of allocation.
-    """
+
+def count_alert_triggers() -> None:
     from allocation import services
 
-    counter = {"alert checks triggered": 0}
-
     def count(**_):
-        counter["alert checks triggered"] += 1
+        ALERT_TRIGGERS["count"] += 1
 
     services._capacity_fell_hooks[:] = [count]
-    return counter
 
 
 def migrate() -> None:
@@ -127,12 +127,22 @@ def migrate() -> None:
 # --- The jobcenter ------------------------------------------------------------------------
 
 
-def build_jobcenter(*, cases: int) -> dict[str, list[int]]:
-    """Teams and caseworkers of a Copenhagen-sized jobcenter, and `cases` fresh citizens."""
+@dataclass
+class Workload:
+    items: list[tuple[int, str]]  # (citizen, programme) to take in, in citizen order
+    history_case_max: int  # cases up to this id are the history, kept between runs
+    returning: int  # intakes of citizens with an earlier case
+
+
+def build_jobcenter(*, cases: int, history: int, returning_share: float) -> Workload:
+    """Teams and caseworkers of a Copenhagen-sized jobcenter, `history` earlier citizens with
+    a closed case each, and `cases` intakes: new citizens, and `returning_share` of them
+    citizens of the history coming back (their earlier caseworker takes them: continuity)."""
     from allocation import services
+    from allocation.models import AssignmentReason, CaseAssignment
     from cases import cpr
-    from cases.models import Citizen
-    from staff.models import Jobcenter, Team
+    from cases.models import Case, CaseStatus, Citizen, Outcome
+    from staff.models import Caseworker, Jobcenter, Team
 
     jobcenter = Jobcenter.objects.create(name="Jobcenter København", municipality_code="101")
     for unit_type, teams, per_team in UNITS:
@@ -142,13 +152,65 @@ def build_jobcenter(*, cases: int) -> dict[str, list[int]]:
                 services.caseworker_create(
                     username=f"{unit_type}-{t + 1}-{c + 1}", full_name=f"Sagsbehandler {t + 1}.{c + 1}", team=team
                 )
+    returning = min(history, round(cases * returning_share))
+    fresh = cases - returning
     citizens = [
         Citizen(jobcenter=jobcenter, name=f"Borger {i}", cpr=number, cpr_digest=cpr.digest(number), birth_date=born)
-        for i, (number, born) in enumerate(synthetic_cprs(cases))
+        for i, (number, born) in enumerate(synthetic_cprs(history + fresh))
     ]
     Citizen.objects.bulk_create(citizens, batch_size=2000)
     ids = list(Citizen.objects.order_by("id").values_list("id", flat=True))
-    return assign_programmes(ids)
+    earlier_ids, new_ids = ids[:history], ids[history:]
+
+    # The history: one closed case per earlier citizen, spread over the unit's caseworkers.
+    staff: dict[str, list[int]] = {}
+    for pk, unit_type in Caseworker.objects.order_by("id").values_list("id", "team__unit_type"):
+        staff.setdefault(unit_type, []).append(pk)
+    closed_at = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    opened_at = closed_at - datetime.timedelta(days=200)
+    earlier_programme = dict(zip(earlier_ids, programmes(len(earlier_ids)), strict=True))
+    history_cases = [
+        Case(
+            citizen_id=citizen_id,
+            jobcenter=jobcenter,
+            programme=programme,
+            status=CaseStatus.CLOSED,
+            caseworker_id=staff[programme][i % len(staff[programme])],
+            opened_at=opened_at,
+            assigned_at=opened_at,
+            closed_at=closed_at,
+            outcome=Outcome.JOB if i % 3 else Outcome.EDUCATION,
+        )
+        for i, (citizen_id, programme) in enumerate(earlier_programme.items())
+    ]
+    Case.objects.bulk_create(history_cases, batch_size=2000)
+    CaseAssignment.objects.bulk_create(
+        [
+            CaseAssignment(
+                case=case,
+                caseworker_id=case.caseworker_id,
+                assigned_at=opened_at,
+                ended_at=closed_at,
+                reason=AssignmentReason.INTAKE,
+            )
+            for case in history_cases
+        ],
+        batch_size=2000,
+    )
+    history_case_max = max((case.pk for case in history_cases), default=0)
+
+    # Intakes in citizen order, the returning ones spread evenly through the run.
+    items = list(zip(new_ids, programmes(len(new_ids)), strict=True))
+    step = len(earlier_ids) / returning if returning else 0
+    back = [earlier_ids[int(i * step)] for i in range(returning)]
+    for n, citizen_id in enumerate(back):
+        items.insert(round(n * cases / returning), (citizen_id, earlier_programme[citizen_id]))
+    return Workload(items=items, history_case_max=history_case_max, returning=returning)
+
+
+def programmes(count: int) -> list[str]:
+    wheel = [programme for programme, weight in PROGRAMME_MIX for _ in range(weight)]
+    return [wheel[i % len(wheel)] for i in range(count)]
 
 
 def synthetic_cprs(count: int):
@@ -161,28 +223,16 @@ def synthetic_cprs(count: int):
             day, serial = day + datetime.timedelta(days=1), 0
 
 
-def assign_programmes(citizen_ids: list[int]) -> dict[str, list[int]]:
-    wheel = [programme for programme, weight in PROGRAMME_MIX for _ in range(weight)]
-    by_programme: dict[str, list[int]] = {programme: [] for programme, _ in PROGRAMME_MIX}
-    for i, citizen_id in enumerate(citizen_ids):
-        by_programme[wheel[i % len(wheel)]].append(citizen_id)
-    return by_programme
-
-
-def reset_cases() -> None:
-    """Back to no cases at all, so that a second run meets the same jobcenter."""
+def reset_cases(workload: Workload) -> None:
+    """Back to the history only, so that a second run meets the same jobcenter, with fresh
+    statistics as a jobcenter in use has them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE allocation_caseassignment, cases_case RESTART IDENTITY CASCADE")
+        cursor.execute("DELETE FROM allocation_caseassignment WHERE case_id > %s", [workload.history_case_max])
+        cursor.execute("DELETE FROM cases_case WHERE id > %s", [workload.history_case_max])
         cursor.execute("UPDATE staff_caseworker SET open_cases = 0")
-        cursor.execute("ANALYZE")
-
-
-def work_items(by_programme: dict[str, list[int]]) -> list[tuple[int, str]]:
-    items = [(cid, programme) for programme, ids in by_programme.items() for cid in ids]
-    items.sort()
-    return items
+        cursor.execute("VACUUM ANALYZE")
 
 
 # --- Allocating ---------------------------------------------------------------------------
@@ -212,7 +262,7 @@ def _process_worker(items, barrier, results) -> None:
     barrier.wait()
     latencies, errors = allocate(items)
     connection.close()
-    results.put((latencies, errors))
+    results.put((latencies, errors, ALERT_TRIGGERS["count"]))
 
 
 def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
@@ -231,9 +281,10 @@ def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
     for proc in procs:
         proc.join()
     result = RunResult("processes", workers, len(items), seconds)
-    for latencies, errors in collected:
+    for latencies, errors, alert_checks in collected:
         result.latencies += latencies
         result.errors += errors
+        result.alert_checks += alert_checks
     return result
 
 
@@ -262,6 +313,7 @@ def run_threads(items: list[tuple[int, str]], workers: int) -> RunResult:
     for latencies, errors in collected:
         result.latencies += latencies
         result.errors += errors
+    result.alert_checks = ALERT_TRIGGERS["count"]
     return result
 
 
@@ -303,6 +355,7 @@ def report(result: RunResult, outcome: dict[str, int]) -> None:
         f"[{result.label}] open {outcome['open']}, queued {outcome['queued']}, "
         f"cap violations: {outcome['cap_violations']}, drift: {outcome['drift']}, errors: {len(result.errors)}"
     )
+    print(f"[{result.label}] {result.alert_checks} prompt alert checks triggered (enqueued in production)")
     for error in sorted(set(result.errors))[:5]:
         print(f"[{result.label}]   error: {error}")
 
@@ -374,6 +427,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    parser.add_argument(
+        "--history", type=int, default=40000, help="Closed cases the jobcenter already has (one citizen each)."
+    )
+    parser.add_argument(
+        "--returning", type=float, default=10, metavar="PCT", help="Share of intakes that are returning citizens."
+    )
     parser.add_argument("--threads", action="store_true", help="Also run the workers as threads of one process.")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="Profile N intakes in one process.")
     parser.add_argument("--pgbench-seconds", type=int, default=12)
@@ -393,30 +452,32 @@ def main(argv=None) -> int:
     setup_django(args.database_url, server_side_binding=args.server_side_binding)
     migrate()
     started = time.perf_counter()
-    by_programme = build_jobcenter(cases=args.cases)
-    items = work_items(by_programme)
+    workload = build_jobcenter(cases=args.cases, history=args.history, returning_share=args.returning / 100)
+    items = workload.items
     from staff.models import Caseworker
 
+    mix = {programme: sum(1 for _, p in items if p == programme) for programme, _ in PROGRAMME_MIX}
     print(
         f"[setup] Copenhagen-sized jobcenter: {Caseworker.objects.count()} caseworkers "
-        f"({', '.join(f'{u}: {t * n}' for u, t, n in UNITS)}), {len(items)} citizens "
-        f"({', '.join(f'{p}: {len(ids)}' for p, ids in by_programme.items())}) in {time.perf_counter() - started:.1f} s"
+        f"({', '.join(f'{u}: {t * n}' for u, t, n in UNITS)}), a history of {args.history} closed cases, "
+        f"{len(items)} intakes ({', '.join(f'{p}: {n}' for p, n in mix.items())}; "
+        f"{workload.returning} returning citizens) in {time.perf_counter() - started:.1f} s"
     )
-    triggers = count_alert_triggers()
+    count_alert_triggers()
     failed = False
     results = []
     runs = [run_processes] + ([run_threads] if args.threads else [])
     for run in runs:
-        reset_cases()
+        reset_cases(workload)
+        ALERT_TRIGGERS["count"] = 0
         result = run(items, args.workers)
         outcome = check_outcome()
         report(result, outcome)
         results.append(result)
         failed |= bool(outcome["cap_violations"] or outcome["drift"] or result.errors)
         failed |= outcome["open"] + outcome["queued"] != len(items)
-    print(f"[alerts] {triggers['alert checks triggered']} prompt alert checks triggered (enqueued in production)")
     if args.profile:
-        reset_cases()
+        reset_cases(workload)
         profile(items[: args.profile])
     if not args.no_pgbench:
         from django.db import connections

@@ -257,6 +257,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)
+# The intake statement is prepared on the server (allocation/intake.py). Set to False behind
+# a transaction-pooling PgBouncer older than 1.21, which loses prepared statements.
+ALLOCATION_PREPARED_INTAKE = env.bool("ALLOCATION_PREPARED_INTAKE", default=True)
 
 # Exactly ONE beat may run (an embedded `worker --beat`, or the `beat` service, never
 # both): two would send every task twice. Duplicates are harmless — alerts are unique in
