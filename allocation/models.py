@@ -16,7 +16,10 @@ class AssignmentReason(models.TextChoices):
 
 
 class CaseAssignment(TimeStamped):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("case"))
+    # No index of its own: assignment_case_time begins with it.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("case"), db_index=False
+    )
     caseworker = models.ForeignKey(
         Caseworker, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("caseworker")
     )

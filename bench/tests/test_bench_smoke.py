@@ -28,6 +28,8 @@ def test_the_benchmark_runs_and_finds_no_violation():
             str(ROOT / "bench" / "allocation.py"),
             "--workers=2",
             "--cases=50",
+            "--history=40",
+            "--returning=20",
             "--threads",
             "--profile=20",
             "--pgbench-seconds=1",
@@ -42,6 +44,7 @@ def test_the_benchmark_runs_and_finds_no_violation():
     try:
         output = completed.stdout
         assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "a history of 40 closed cases, 50 intakes" in output and "10 returning citizens" in output
         for label in ("processes", "threads"):
             assert f"[{label}] 50 intakes by 2 workers" in output
             assert f"[{label}] open 50, queued 0, cap violations: 0, drift: 0, errors: 0" in output
