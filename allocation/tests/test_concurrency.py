@@ -203,6 +203,41 @@ def _200_intakes_against_50_free_slots(round_no: int):
     assert_queue_only_without_room(jobcenter)
 
 
+# --- Returning citizens: continuity under concurrency ---------------------------------------------
+
+
+def test_returning_citizens_at_once_fill_their_caseworker_to_cap_and_not_beyond():
+    # given one caseworker with 10 free slots whom 60 earlier citizens had, and two others
+    jobcenter = JobcenterFactory()
+    team = TeamFactory(jobcenter=jobcenter)
+    favourite = CaseworkerFactory(team=team, cap_override=10)
+    others = [CaseworkerFactory(team=team, cap_override=40) for _ in range(2)]
+    Caseworker.objects.filter(pk__in=[o.pk for o in others]).update(accepting_new_cases=False)
+    citizens = make_citizens(jobcenter, 60)
+    for citizen in citizens:
+        case = services.case_create(citizen=citizen, programme="flere_skal_med")
+        services.case_close(case=case, outcome="job")
+    Caseworker.objects.filter(pk__in=[o.pk for o in others]).update(accepting_new_cases=True)
+    assert set(Case.objects.filter(citizen__in=citizens).values_list("caseworker_id", flat=True)) == {favourite.pk}
+    # when all 60 come back at once
+    run = run_concurrently(
+        [(lambda c=c: services.case_create(citizen=c, programme="flere_skal_med")) for c in citizens]
+    )
+    # then exactly 10 are back with her (continuity), the other 50 go to the others
+    assert run.errors == [] and run.refusals == 0, run.errors[:1]
+    assert_really_concurrent(run)
+    reopened = Case.objects.filter(citizen__in=citizens, status=CaseStatus.OPEN)
+    assert reopened.count() == 60
+    assert reopened.filter(caseworker=favourite).count() == 10
+    assert (
+        reopened.filter(caseworker=favourite, assignments__reason="continuity", assignments__ended_at=None).count()
+        == 10
+    )
+    assert [(pk, real, cap) for pk, real, cap in real_loads(jobcenter) if real > cap] == []
+    assert caseload_drift() == []
+    assert_one_current_assignment_per_open_case(jobcenter)
+
+
 # --- Mixed traffic ------------------------------------------------------------------------------
 
 
