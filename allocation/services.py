@@ -316,23 +316,37 @@ def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
 
 @locking.retry_on_conflict()
 def _drain_one(*, pool: Pool) -> bool:
-    # The slot first, the case row second: the lock order of locking.py.
-    head = (
+    """Place the oldest queued case that can be placed; False when none can.
+
+    A case drawn into a trial arm may only go to the arm's teams, so when its arm is full
+    the next case in the queue is tried rather than the whole queue waiting behind it.
+    A case without an arm that cannot be placed means the whole pool is full: stop.
+    """
+    queued = (
         Case.objects.filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
         .order_by("queued_at", "id")
-        .values_list("id", "citizen_id")
-        .first()
+        .values_list("id", "citizen_id", "trial_enrolment__arm_id")
     )
-    if head is None:
-        return False
-    arm_teams = trials.trial_arm_team_ids(case_id=head[0])
-    if arm_teams:
-        pool = Pool(pool.jobcenter_id, pool.programme, arm_teams)
-    decision = _allocate(pool=pool, citizen_id=head[1])
-    if decision.queued:
-        return False
+    full_arms: set[int] = set()
+    for case_id, citizen_id, arm_id in queued.iterator(chunk_size=100):
+        if arm_id in full_arms:
+            continue
+        arm_teams = trials.trial_arm_team_ids(case_id=case_id) if arm_id else ()
+        # The slot first, the case row second: the lock order of locking.py.
+        decision = _allocate(pool=Pool(pool.jobcenter_id, pool.programme, arm_teams), citizen_id=citizen_id)
+        if decision.queued:
+            if not arm_teams:
+                return False
+            full_arms.add(arm_id)
+            continue
+        _place_queued(case_id=case_id, decision=decision)
+        return True
+    return False
+
+
+def _place_queued(*, case_id: int, decision: engine.Decision) -> None:
     # Waits while another drain or a close holds the row, then sees whether it is still queued.
-    case = Case.objects.select_for_update().filter(pk=head[0], status=CaseStatus.QUEUED).first()
+    case = Case.objects.select_for_update().filter(pk=case_id, status=CaseStatus.QUEUED).first()
     if case is None:
         raise locking.Retry()  # taken or closed meanwhile; the rollback frees the slot again
     now = timezone.now()
@@ -345,7 +359,6 @@ def _drain_one(*, pool: Pool) -> bool:
     case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
     reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.QUEUE
     _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=None, now=now)
-    return True
 
 
 def queue_drain_all() -> int:

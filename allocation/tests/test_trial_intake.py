@@ -68,3 +68,31 @@ def test_without_a_trial_nothing_is_enrolled():
     CaseworkerFactory(team=team)
     open_case(team=team)
     assert not TrialEnrolment.objects.exists()
+
+
+def test_a_drawn_case_whose_arm_is_full_does_not_hold_up_the_queue_behind_it():
+    # given a trial of one arm (team a, full) for the target group "aktivitetsparat"
+    jobcenter = JobcenterFactory()
+    team_a = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    team_b = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    CaseworkerFactory(team=team_a, cap_override=0)
+    b = CaseworkerFactory(team=team_b, cap_override=0)
+    trial = _trial(jobcenter, [team_a])
+    Trial.objects.filter(pk=trial.pk).update(target_group="aktivitetsparat")
+    # and, queued behind a case drawn into that arm, a case outside the trial
+    drawn = services.case_create(
+        citizen=CitizenFactory(jobcenter=jobcenter), programme="standard", target_group="aktivitetsparat"
+    )
+    outside = services.case_create(
+        citizen=CitizenFactory(jobcenter=jobcenter), programme="standard", target_group="jobparat"
+    )
+    assert TrialEnrolment.objects.get(case=drawn).arm_id is not None
+    assert TrialEnrolment.objects.get(case=outside).excluded == "target_group"
+    assert (drawn.status, outside.status) == ("queued", "queued")
+    # when b gets room
+    services.caseworker_update(caseworker=b, cap_override=1)
+    # then the case outside the trial takes it, and the drawn one keeps waiting for its arm
+    drawn.refresh_from_db()
+    outside.refresh_from_db()
+    assert (outside.status, outside.caseworker_id) == ("open", b.pk)
+    assert drawn.status == "queued"
