@@ -221,7 +221,9 @@ class _PreparingCursor(ServerBindingCursor):
 
 @contextmanager
 def _prepared_cursor():
-    if not settings.ALLOCATION_PREPARED_INTAKE:
+    if not settings.ALLOCATION_PREPARED_INTAKE or connection.queries_logged:
+        # Bound on the client: also while queries are being logged (DEBUG, assertNumQueries),
+        # since psycopg keeps no query text for a prepared execution to log.
         with connection.cursor() as cursor:
             yield cursor
         return
@@ -230,9 +232,6 @@ def _prepared_cursor():
         # None turns preparing off altogether, even when asked for. Django's other cursors
         # bind on the client and never prepare, so this changes nothing else.
         connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
-    raw = _PreparingCursor(connection.connection)
-    # Django's own wrapper, so that errors are Django's and query logging, assertNumQueries
-    # and execute_wrappers see the statement like any other.
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with cursor:
+    # Django's own wrapper, so that errors are Django's and execute_wrappers see it.
+    with connection.make_cursor(_PreparingCursor(connection.connection)) as cursor:
         yield cursor

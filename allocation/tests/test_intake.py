@@ -122,6 +122,7 @@ def test_one_statement_is_the_whole_intake():
     # Inside the test's transaction the statement runs in a savepoint (see intake.py).
     statements = [str(q["sql"])[:40] for q in queries.captured_queries]
     assert len(statements) == 3 and statements[0].startswith("SAVEPOINT"), statements
+    assert "WITH no_trial AS" in queries.captured_queries[1]["sql"]  # logged with its text
 
 
 def test_a_running_trial_leaves_the_decision_to_the_general_path():
