@@ -15,7 +15,10 @@ case rows. Intake and queue drains hold a single caseworker row (the slot they c
 before they touch a case row. A claim that finds its row full after waiting still holds
 that row's lock (PostgreSQL keeps the lock it took to re-check), which could break the
 order; so a failed claim is never followed by another claim in the same transaction:
-the attempt is rolled back (`Retry`) and starts again on fresh data.
+the attempt is rolled back (`Retry`) and starts again on fresh data. The one-statement
+intake (`intake.py`) is the single exception: after waiting for the continuity
+caseworker's row it may take a second row, but only with SKIP LOCKED, which never waits,
+so it cannot close a cycle of waits.
 
 Caseworker rows are locked FOR NO KEY UPDATE, which does not conflict with the
 KEY SHARE lock that foreign-key checks take when a case or an assignment row that
