@@ -1,7 +1,7 @@
 """The allocation decision and the rebalancing plan: pure Python, no Django, no clock.
 
 Plain dataclasses in, a decision out. The services load the facts, call these functions,
-and then make the decision hold in the database (see services.py); keeping the decision
+and then make the decision hold in the database (see services/); keeping the decision
 here lets it be tested with thousands of plain objects per second.
 """
 

@@ -31,7 +31,8 @@ def _rows(n: int):
     User = get_user_model()
     leader = User.objects.create_user("lead", password="pw")
     admin = User.objects.create_user("root", password="pw", is_staff=True)
-    home = TeamFactory(leaders=[leader], unit_type="standard")
+    # 999 is outside the factory's sequence (100–998), so it cannot meet the codes below.
+    home = TeamFactory(jobcenter=JobcenterFactory(municipality_code="999"), leaders=[leader], unit_type="standard")
     for i in range(n - 1):
         JobcenterFactory(municipality_code=f"{500 + i}")
         TeamFactory(jobcenter=home.jobcenter, leaders=[leader, admin], unit_type="standard")

@@ -1,0 +1,118 @@
+"""Where a case may go and who takes it: the pool, the ranked candidates, the claim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from cases.models import Case
+from staff.models import CaseworkerStatus
+
+from .. import engine, locking
+from ..models import CaseAssignment
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The caseworkers a case of this jobcenter and programme may go to."""
+
+    jobcenter_id: int
+    programme: str
+    # A randomised trial's arm narrows the pool to its teams; () means every team.
+    team_ids: tuple[int, ...] = ()
+
+
+# How many of the pool's best-ranked caseworkers one intake reads. The engine ranks them
+# exactly; the database only pre-selects, and its order (a float ratio, exact for any
+# realistic cap) agrees with the engine's, so the engine's first choice is always among
+# them. The runners-up are where a concurrent intake goes when the best row is busy.
+RANKED_CANDIDATES = 12
+
+
+def _ranked_candidates(*, pool: Pool, citizen_id: int) -> tuple[list[engine.Candidate], list[int], list[int]]:
+    """One query: the pool's eligible caseworkers with room, best first, the citizen's most
+    recent earlier caseworker ahead of them (continuity), their teams, and that earlier
+    caseworker's id when they are one of them.
+
+    Hand-written SQL because it runs on every intake and the ORM's compilation of it cost
+    more than the query itself (bench/allocation.py); it is plain SQL that SQLite runs too.
+    """
+    team_filter, team_params = "", []
+    if pool.team_ids:
+        team_filter = f"AND t.id IN ({', '.join(['%s'] * len(pool.team_ids))})"
+        team_params = list(pool.team_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RANKED_CANDIDATES_SQL.format(team_filter=team_filter),
+            [
+                citizen_id,
+                pool.jobcenter_id,
+                pool.programme,
+                CaseworkerStatus.ACTIVE.value,
+                *team_params,
+                RANKED_CANDIDATES,
+            ],
+        )
+        rows = cursor.fetchall()
+    candidates, team_ids, earlier_ids = [], set(), []
+    for pk, cap, open_cases, team_id, not_earlier in rows:
+        candidates.append(engine.Candidate(id=pk, cap=cap, open_cases=open_cases))
+        team_ids.add(team_id)
+        if not not_earlier:
+            earlier_ids.append(pk)
+    return candidates, sorted(team_ids), earlier_ids
+
+
+# A case keeps its last holder when it closes, so the holder of the citizen's most
+# recently assigned case is the citizen's most recent caseworker: one index look-up.
+_RANKED_CANDIDATES_SQL = """
+    SELECT cw.id, cw.cap, cw.open_cases, cw.team_id,
+        CASE WHEN cw.id = (
+            SELECT c.caseworker_id FROM cases_case c
+            WHERE c.citizen_id = %s AND c.caseworker_id IS NOT NULL
+            ORDER BY c.assigned_at DESC, c.id DESC
+            LIMIT 1
+        ) THEN 0 ELSE 1 END AS not_earlier
+    FROM staff_caseworker cw
+    JOIN staff_team t ON t.id = cw.team_id
+    WHERE t.jobcenter_id = %s AND t.unit_type = %s
+        AND cw.status = %s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
+        {team_filter}
+    ORDER BY not_earlier, CAST(cw.open_cases AS DOUBLE PRECISION) / cw.cap, cw.open_cases, cw.id
+    LIMIT %s
+"""
+
+
+def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:
+    """Decide, and take the slot; `Retry` when another transaction took it first.
+
+    Must run inside the attempt's atomic block: on `Retry` the rollback releases the lock
+    that a failed claim keeps (see locking.py), and the next attempt decides afresh.
+    """
+    candidates, team_ids, earlier = _ranked_candidates(pool=pool, citizen_id=citizen_id)
+    ranking = engine.rank_caseworkers(candidates, earlier)
+    if not ranking:
+        return engine.Decision(None)
+    best = ranking[0]
+    if best.continuity:
+        # The citizen's own caseworker is worth waiting for while someone else writes the row.
+        if locking.claim_slot(caseworker_id=best.caseworker_id, team_ids=team_ids):
+            return best
+        raise locking.Retry()
+    claimed = locking.claim_first_free_slot(ranked_ids=[d.caseworker_id for d in ranking], team_ids=team_ids)
+    if claimed is None and locking.claim_slot(caseworker_id=best.caseworker_id, team_ids=team_ids):
+        claimed = best.caseworker_id
+    if claimed is None:
+        raise locking.Retry()
+    return engine.Decision(claimed)
+
+
+def _start_assignment(*, case: Case, caseworker_id: int, reason: str, by, now, note: str = "") -> CaseAssignment:
+    return CaseAssignment.objects.create(
+        case=case, caseworker_id=caseworker_id, assigned_at=now, reason=reason, by=by, note=note[:500]
+    )
+
+
+def _end_assignment(*, case_ids: list[int], now) -> None:
+    CaseAssignment.objects.filter(case_id__in=case_ids, ended_at__isnull=True).update(ended_at=now)

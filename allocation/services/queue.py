@@ -1,0 +1,92 @@
+"""The queue: drained oldest first whenever capacity appears."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from cases import trials
+from cases.models import Case, CaseStatus
+from staff.models import Caseworker
+
+from .. import engine, locking
+from ..models import AssignmentReason
+from .choosing import Pool, _allocate, _start_assignment
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
+    """Allocate queued cases of the pool, oldest first, until nobody eligible has room.
+
+    Each case is its own short transaction (when not already inside one), so a drain
+    never holds more than one caseworker row at a time.
+    """
+    placed = 0
+    while limit is None or placed < limit:
+        if not locking.retrying(_drain_one, pool=pool):
+            break
+        placed += 1
+    return placed
+
+
+@locking.retry_on_conflict()
+def _drain_one(*, pool: Pool) -> bool:
+    """Place the oldest queued case that can be placed; False when none can.
+
+    A case drawn into a trial arm may only go to the arm's teams, so when its arm is full
+    the next case in the queue is tried rather than the whole queue waiting behind it.
+    A case without an arm that cannot be placed means the whole pool is full: stop.
+    """
+    queued = (
+        Case.objects.filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
+        .order_by("queued_at", "id")
+        .values_list("id", "citizen_id", "trial_enrolment__arm_id")
+    )
+    full_arms: set[int] = set()
+    for case_id, citizen_id, arm_id in queued.iterator(chunk_size=100):
+        if arm_id in full_arms:
+            continue
+        arm_teams = trials.trial_arm_team_ids(case_id=case_id) if arm_id else ()
+        # The slot first, the case row second: the lock order of locking.py.
+        decision = _allocate(pool=Pool(pool.jobcenter_id, pool.programme, arm_teams), citizen_id=citizen_id)
+        if decision.queued:
+            if not arm_teams:
+                return False
+            full_arms.add(arm_id)
+            continue
+        _place_queued(case_id=case_id, decision=decision)
+        return True
+    return False
+
+
+def _place_queued(*, case_id: int, decision: engine.Decision) -> None:
+    # Waits while another drain or a close holds the row, then sees whether it is still queued.
+    case = Case.objects.select_for_update().filter(pk=case_id, status=CaseStatus.QUEUED).first()
+    if case is None:
+        raise locking.Retry()  # taken or closed meanwhile; the rollback frees the slot again
+    now = timezone.now()
+    case.status, case.caseworker_id, case.assigned_at, case.queued_at = (
+        CaseStatus.OPEN,
+        decision.caseworker_id,
+        now,
+        None,
+    )
+    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
+    reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.QUEUE
+    _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=None, now=now)
+
+
+def queue_drain_all() -> int:
+    """Drain every pool that has queued cases: after policy changes, and as a periodic sweep."""
+    pools = Case.objects.filter(status=CaseStatus.QUEUED).values_list("jobcenter_id", "programme").distinct().order_by()
+    return sum(queue_drain(pool=Pool(j, p)) for j, p in list(pools))
+
+
+def _pools_of_caseworkers(caseworker_ids) -> set[Pool]:
+    rows = Caseworker.objects.filter(pk__in=list(caseworker_ids)).values_list("team__jobcenter_id", "team__unit_type")
+    return {Pool(j, p) for j, p in rows}
+
+
+def _after_capacity_rose(*, caseworker_ids) -> None:
+    for pool in sorted(_pools_of_caseworkers(caseworker_ids), key=lambda p: (p.jobcenter_id, p.programme)):
+        queue_drain(pool=pool)
