@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from web.views.password_reset import PasswordResetView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reports/", include("reports.urls")),
     path("api/v1/reports/", include("reports.api_urls")),
     path("api/", include("api.urls")),
+    # Ahead of Django's own route of the same name and path: the form, throttled.
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),
 ]
