@@ -1,4 +1,4 @@
-"""Report pages: a filter form, SVG charts and tables; every table also as CSV (`?export=`)."""
+"""Report pages: a filter form, SVG charts and tables; every table also as CSV or Excel (`?export=`)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,20 @@ def _filters(request) -> ReportFilterForm:
 
 
 def _page(request, template: str, form, tables: dict, context: dict) -> HttpResponse:
-    """Render the page, or one of its tables as CSV when `?export=<table>` asks for it."""
+    """Render the page, or one of its tables as CSV (`?export=<table>`) or as Excel
+    (`&format=xlsx`)."""
     wanted = request.GET.get("export")
     if wanted is not None:
         if wanted not in tables:
             return HttpResponseBadRequest(_("No such table."), content_type="text/plain; charset=utf-8")
-        return exports.csv_response(name=wanted, table=tables[wanted])
+        kind = request.GET.get("format", "csv")
+        if kind not in ("csv", "xlsx"):
+            return HttpResponseBadRequest(_("No such format."), content_type="text/plain; charset=utf-8")
+        respond = exports.xlsx_response if kind == "xlsx" else exports.csv_response
+        return respond(name=wanted, table=tables[wanted])
     query = request.GET.copy()
     query.pop("export", None)
+    query.pop("format", None)
     context.update(form=form, tables=tables, query=query.urlencode())
     return render(request, template, context)
 

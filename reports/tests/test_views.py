@@ -1,13 +1,16 @@
-"""Report pages: who may open them, what a leader sees, filters, and the CSV downloads."""
+"""Report pages: who may open them, what a leader sees, filters, and the CSV and Excel downloads."""
 
 import csv
 import datetime
 import io
+import re
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
 from cases.trials import Trial, TrialArm
+from reports import exports, presenters
 
 from .conftest import D1
 
@@ -158,3 +161,41 @@ def test_chart_coordinates_are_not_localised_in_danish(client, exits, snapshots)
         assert "<svg" in body
         assert re.search(r'(x|y|x1|x2|y1|y2|width|height)="-?\d+,\d', body) is None
         assert re.search(r'd="M[^"]*\d,\d+,', body) is None  # "48,5,232" would be a Danish decimal
+
+
+def sheet_of(response) -> list[list]:
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    [sheet] = workbook.worksheets
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_excel_export_has_the_page_titles_real_numbers_and_empty_suppressed_cells(client, exits):
+    login(client, exits.admin)
+    query = PERIOD | {"group_by": "team", "jobcenter": exits.jobcenter.pk, "export": "exits"}
+    response = client.get(reverse("reports:exits"), query | {"format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == exports.XLSX_TYPE
+    assert re.search(r'attachment; filename="exits-\d{4}-\d{2}-\d{2}\.xlsx"', response["Content-Disposition"])
+    rows = sheet_of(response)
+    csv_rows = rows_of(client.get(reverse("reports:exits"), query))
+    assert len(rows) == len(csv_rows)
+    header, alpha = rows[0], next(r for r in rows[1:] if r[0] == "2026-Q1" and r[1] == "Alpha")
+    names = csv_rows[0]
+    assert alpha[names.index("moved")] is None  # suppressed, as in the CSV
+    assert alpha[names.index("job")] == 6  # a number, not text
+    assert all(isinstance(title, str) and title for title in header)
+
+
+def test_excel_export_writes_text_as_text_never_as_a_formula():
+    table = presenters.Table("Hold: [A/B]?", [presenters.Column("team", "Team", "text")], [["=HYPERLINK(1)"]])
+    rows = sheet_of(exports.xlsx_response(name="t", table=table))
+    assert rows == [["Team"], ["=HYPERLINK(1)"]]
+    workbook = openpyxl.load_workbook(io.BytesIO(exports.xlsx_response(name="t", table=table).content))
+    cell = workbook.worksheets[0]["A2"]
+    assert cell.data_type == "s" and workbook.worksheets[0].title == "Hold   A B"
+
+
+def test_an_unknown_format_is_400(client, world):
+    login(client, world.admin)
+    response = client.get(reverse("reports:exits"), {"export": "exits", "format": "pdf"})
+    assert response.status_code == 400
