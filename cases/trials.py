@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import Caseworker, CaseworkerStatus, Jobcenter, Team, TimeStamped, UnitType
@@ -217,7 +218,7 @@ def _exclusion(*, trial: Trial, citizen: Citizen, programme: str, target_group: 
     earlier = Case.objects.filter(citizen_id=citizen.pk)
     if trial.min_years_on_benefits is not None:
         first_opened = earlier.order_by("opened_at").values_list("opened_at", flat=True).first()
-        years = Decimal((day - first_opened.date()).days) / Decimal("365.25") if first_opened else Decimal(0)
+        years = Decimal((day - timezone.localdate(first_opened)).days) / Decimal("365.25") if first_opened else Decimal(0)
         if years < trial.min_years_on_benefits:
             return Exclusion.TOO_FEW_YEARS
     # Continuity beats randomisation: a citizen whose last caseworker could take them
@@ -246,7 +247,7 @@ def trial_assess(
     Reads only; the caller allocates within `team_ids` under `programme` (when included)
     and then records the assessment with `trial_enrolment_record` in the same transaction.
     """
-    day = now.date()
+    day = timezone.localdate(now)  # the trial's dates are Danish calendar days
     trial = trial_running(jobcenter_id=citizen.jobcenter_id, programme=programme, day=day)
     if trial is None:
         return None

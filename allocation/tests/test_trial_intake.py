@@ -7,6 +7,7 @@ import pytest
 from allocation import services
 from allocation.tests.factories import open_case
 from cases.tests.factories import CitizenFactory
+from cases import trials
 from cases.trials import Trial, TrialArm, TrialEnrolment, draw_value
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
 
@@ -96,3 +97,28 @@ def test_a_drawn_case_whose_arm_is_full_does_not_hold_up_the_queue_behind_it():
     outside.refresh_from_db()
     assert (outside.status, outside.caseworker_id) == ("open", b.pk)
     assert drawn.status == "queued"
+
+
+def test_a_trial_starts_at_midnight_danish_time_not_utc():
+    jobcenter = JobcenterFactory()
+    team = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    CaseworkerFactory(team=team)
+    trial = _trial(jobcenter, [team])
+    Trial.objects.filter(pk=trial.pk).update(starts_on=datetime.date(2026, 3, 2))
+    citizen = CitizenFactory(jobcenter=jobcenter)
+    utc = datetime.UTC
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Copenhagen: the trial has begun
+    started = trials.trial_assess(
+        citizen=citizen, programme="standard", target_group="", now=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=utc)
+    )
+    assert started is not None and started.trial_id == trial.pk
+    # 22:30 UTC is 23:30 on 1 March in Copenhagen: not yet
+    assert (
+        trials.trial_assess(
+            citizen=citizen,
+            programme="standard",
+            target_group="",
+            now=datetime.datetime(2026, 3, 1, 22, 30, tzinfo=utc),
+        )
+        is None
+    )
