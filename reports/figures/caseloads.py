@@ -18,7 +18,7 @@ from staff.models import CaseloadPolicy, Jobcenter, Team, UnitType
 from ..dbfunctions import HoursBetween, PercentilesCont, has_percentile, roomy_sorts
 from ..scope import ReportFilter, Scope
 from ..statistics import suppress, weighted_percentile
-from .common import period_bounds, sample_dates, team_condition
+from .common import case_pool_condition, period_bounds, sample_dates, team_condition
 
 GROUP_FIELDS = {"unit_type": "team__unit_type", "team": "team_id", "jobcenter": "team__jobcenter_id"}
 
@@ -184,12 +184,7 @@ def queued_pools(*, scope: Scope, filters: ReportFilter) -> Q:
     """Queued cases have no team: they belong to the (jobcenter, unit type) pools of the
     teams in scope. Everything, for an administrator without a team filter."""
     if scope.everything and not filters.team_id:
-        condition = Q()
-        if filters.jobcenter_id:
-            condition &= Q(jobcenter_id=filters.jobcenter_id)
-        if filters.unit_type:
-            condition &= Q(programme=filters.unit_type)
-        return condition
+        return case_pool_condition(filters)
     pools = Team.objects.filter(team_condition(scope=scope, filters=filters, prefix="")).values_list(
         "jobcenter_id", "unit_type"
     )

@@ -27,6 +27,17 @@ def team_condition(*, scope: Scope, filters: ReportFilter, prefix: str) -> Q:
     return condition
 
 
+def case_pool_condition(filters: ReportFilter) -> Q:
+    """The filters on a case's own jobcenter and programme: for an administrator's totals,
+    which include cases without a team (queued, or closed while queued)."""
+    condition = Q()
+    if filters.jobcenter_id:
+        condition &= Q(jobcenter_id=filters.jobcenter_id)
+    if filters.unit_type:
+        condition &= Q(programme=filters.unit_type)
+    return condition
+
+
 def day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 

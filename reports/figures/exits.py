@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import TruncQuarter
 
 from cases.models import Case, CaseStatus, Outcome
@@ -14,7 +14,7 @@ from ..dbfunctions import DaysBetween, PercentileCont, has_percentile, roomy_sor
 from ..scope import ReportFilter, Scope
 from ..statistics import suppress, weighted_percentile
 from .caseloads import group_labels
-from .common import OUTCOME_ORDER, period_bounds, quarter_of, share, team_condition
+from .common import OUTCOME_ORDER, case_pool_condition, period_bounds, quarter_of, share, team_condition
 
 # "all" groups by a column that is the same for every closed case: one row per quarter.
 GROUP_FIELDS = {"unit_type": "programme", "team": "caseworker__team_id", "jobcenter": "jobcenter_id", "all": "status"}
@@ -33,13 +33,8 @@ class ExitRow:
 def closed_cases(*, scope: Scope, filters: ReportFilter):
     start, end = period_bounds(filters)
     if scope.everything and not filters.team_id:
-        # An administrator's totals include cases closed while still queued (no team), so
-        # the filters go by the case's own jobcenter and programme.
-        condition = Q()
-        if filters.jobcenter_id:
-            condition &= Q(jobcenter_id=filters.jobcenter_id)
-        if filters.unit_type:
-            condition &= Q(programme=filters.unit_type)
+        # An administrator's totals include cases closed while still queued (no team).
+        condition = case_pool_condition(filters)
     else:
         condition = team_condition(scope=scope, filters=filters, prefix="caseworker__team")
     return Case.objects.filter(condition, status=CaseStatus.CLOSED, closed_at__gte=start, closed_at__lt=end)
