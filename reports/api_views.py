@@ -7,7 +7,7 @@ and never a row about a citizen: counts under five are null.
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -33,12 +33,28 @@ FILTERS = [
 GROUP = OpenApiParameter("group_by", OpenApiTypes.STR, enum=[value for value, _ in GROUP_CHOICES])
 
 
+def _valid(form):
+    if not form.is_valid():
+        raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+    return form
+
+
+# One figure, scoped and filtered: `{"results": [...]}` of `figure`'s rows. (A comment,
+# not a docstring: drf-spectacular would publish a docstring as every operation's text.)
 class ReportView(APIView):
-    def filters(self, request):
-        form = ReportFilterForm(request.query_params, user=request.user)
-        if not form.is_valid():
-            raise ValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
-        return form.report_filter(), form.cleaned_data["group_by"]
+    figure = None  # a function of (scope, filters[, group_by]) in reports.figures
+    grouped = False  # whether it takes group_by
+    serializer_class = None
+
+    def get(self, request):
+        scope = report_scope(request.user)  # first: who may see no report gets a 404, not a 400
+        form = _valid(ReportFilterForm(request.query_params, user=request.user))
+        rows = self.rows(request, scope=scope, form=form)
+        return Response({"results": self.serializer_class(rows, many=True).data})
+
+    def rows(self, request, *, scope, form):
+        grouping = {"group_by": form.cleaned_data["group_by"]} if self.grouped else {}
+        return type(self).figure(scope=scope, filters=form.report_filter(), **grouping)
 
 
 class CaseloadPointSerializer(serializers.Serializer):
@@ -58,19 +74,17 @@ def _results(serializer):
     )
 
 
-class CaseloadsView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Cases per full-time caseworker over time",
         description="From the daily snapshots: per day (weekly for periods over 92 days) and group.",
         parameters=[*FILTERS, GROUP],
         responses=_results(CaseloadPointSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, group_by = self.filters(request)
-        points = caseload_trend(scope=scope, filters=filters, group_by=group_by)
-        return Response({"results": CaseloadPointSerializer(points, many=True).data})
+)
+class CaseloadsView(ReportView):
+    figure, grouped, serializer_class = caseload_trend, True, CaseloadPointSerializer
 
 
 class WaitingMonthSerializer(serializers.Serializer):
@@ -79,19 +93,16 @@ class WaitingMonthSerializer(serializers.Serializer):
     mean_wait_hours = serializers.FloatField(allow_null=True)
 
 
-class QueueWaitingView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Waiting time of cases allocated from the queue, per month",
         parameters=FILTERS,
         responses=_results(WaitingMonthSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, _ = self.filters(request)
-        return Response(
-            {"results": WaitingMonthSerializer(queue_waiting(scope=scope, filters=filters), many=True).data}
-        )
+)
+class QueueWaitingView(ReportView):
+    figure, serializer_class = queue_waiting, WaitingMonthSerializer
 
 
 class ExitRowSerializer(serializers.Serializer):
@@ -103,18 +114,16 @@ class ExitRowSerializer(serializers.Serializer):
     shares = serializers.DictField(child=serializers.FloatField(allow_null=True))
 
 
-class ExitsView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Exit pattern: closed cases per quarter by outcome",
         parameters=[*FILTERS, GROUP],
         responses=_results(ExitRowSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, group_by = self.filters(request)
-        rows = exit_pattern(scope=scope, filters=filters, group_by=group_by)
-        return Response({"results": ExitRowSerializer(rows, many=True).data})
+)
+class ExitsView(ReportView):
+    figure, grouped, serializer_class = exit_pattern, True, ExitRowSerializer
 
 
 class ExitDurationSerializer(serializers.Serializer):
@@ -124,18 +133,16 @@ class ExitDurationSerializer(serializers.Serializer):
     median_days = serializers.FloatField(allow_null=True)
 
 
-class TimeToExitView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Median days from intake to exit",
         parameters=[*FILTERS, GROUP],
         responses=_results(ExitDurationSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, group_by = self.filters(request)
-        rows = time_to_exit(scope=scope, filters=filters, group_by=group_by)
-        return Response({"results": ExitDurationSerializer(rows, many=True).data})
+)
+class TimeToExitView(ReportView):
+    figure, grouped, serializer_class = time_to_exit, True, ExitDurationSerializer
 
 
 class KeyFiguresSerializer(serializers.Serializer):
@@ -148,17 +155,16 @@ class KeyFiguresSerializer(serializers.Serializer):
     share_job_or_education = serializers.FloatField(allow_null=True)
 
 
-class KeyFiguresView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Jobindsats-style key figures per quarter",
         parameters=FILTERS,
         responses=_results(KeyFiguresSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, _ = self.filters(request)
-        return Response({"results": KeyFiguresSerializer(key_figures(scope=scope, filters=filters), many=True).data})
+)
+class KeyFiguresView(ReportView):
+    figure, serializer_class = key_figures, KeyFiguresSerializer
 
 
 class CapacityRowSerializer(serializers.Serializer):
@@ -178,8 +184,8 @@ class CapacityRowSerializer(serializers.Serializer):
     yearly_cost_of_gap = serializers.IntegerField(allow_null=True)
 
 
-class CapacityView(ReportView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Capacity plan: full-time caseworkers needed per unit type (what-if)",
         parameters=[
             *FILTERS,
@@ -192,14 +198,15 @@ class CapacityView(ReportView):
         responses=_results(CapacityRowSerializer),
         tags=["reports"],
     )
-    def get(self, request):
-        scope = report_scope(request.user)
-        filters, _ = self.filters(request)
-        what_if = CapacityForm(request.query_params)
-        if not what_if.is_valid():
-            raise ValidationError({field: [str(e) for e in errors] for field, errors in what_if.errors.items()})
-        rows = capacity_plan(scope=scope, filters=filters, caps=what_if.caps(), cost_per_fte=what_if.yearly_cost())
-        return Response({"results": CapacityRowSerializer(rows, many=True).data})
+)
+class CapacityView(ReportView):
+    serializer_class = CapacityRowSerializer
+
+    def rows(self, request, *, scope, form):
+        what_if = _valid(CapacityForm(request.query_params))
+        return capacity_plan(
+            scope=scope, filters=form.report_filter(), caps=what_if.caps(), cost_per_fte=what_if.yearly_cost()
+        )
 
 
 class TrialSerializer(serializers.Serializer):

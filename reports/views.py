@@ -49,34 +49,30 @@ def index(request):
     return render(request, "reports/index.html", {"scope": scope, "trials": trials})
 
 
-@login_required
-def caseloads(request):
+def _filtered_page(request, template: str, build, *, grouped: bool = True) -> HttpResponse:
+    """A page of one presenter over the filter form: `build(scope=, filters=[, group_by=])`."""
     scope = report_scope(request.user)
     form = _filters(request)
     if not form.is_valid():
-        return _invalid(request, "reports/caseloads.html", form)
-    page = presenters.caseloads_page(scope=scope, filters=form.report_filter(), group_by=form.cleaned_data["group_by"])
-    return _page(request, "reports/caseloads.html", form, page.tables, {"page": page})
+        return _invalid(request, template, form)
+    grouping = {"group_by": form.cleaned_data["group_by"]} if grouped else {}
+    page = build(scope=scope, filters=form.report_filter(), **grouping)
+    return _page(request, template, form, page.tables, {"page": page})
+
+
+@login_required
+def caseloads(request):
+    return _filtered_page(request, "reports/caseloads.html", presenters.caseloads_page)
 
 
 @login_required
 def exits(request):
-    scope = report_scope(request.user)
-    form = _filters(request)
-    if not form.is_valid():
-        return _invalid(request, "reports/exits.html", form)
-    page = presenters.exits_page(scope=scope, filters=form.report_filter(), group_by=form.cleaned_data["group_by"])
-    return _page(request, "reports/exits.html", form, page.tables, {"page": page})
+    return _filtered_page(request, "reports/exits.html", presenters.exits_page)
 
 
 @login_required
 def key_figures(request):
-    scope = report_scope(request.user)
-    form = _filters(request)
-    if not form.is_valid():
-        return _invalid(request, "reports/key_figures.html", form)
-    page = presenters.key_figures_page(scope=scope, filters=form.report_filter())
-    return _page(request, "reports/key_figures.html", form, page.tables, {"page": page})
+    return _filtered_page(request, "reports/key_figures.html", presenters.key_figures_page, grouped=False)
 
 
 @login_required
