@@ -218,7 +218,8 @@ def _exclusion(*, trial: Trial, citizen: Citizen, programme: str, target_group: 
     earlier = Case.objects.filter(citizen_id=citizen.pk)
     if trial.min_years_on_benefits is not None:
         first_opened = earlier.order_by("opened_at").values_list("opened_at", flat=True).first()
-        years = Decimal((day - timezone.localdate(first_opened)).days) / Decimal("365.25") if first_opened else Decimal(0)
+        days = (day - timezone.localdate(first_opened)).days if first_opened else 0
+        years = Decimal(days) / Decimal("365.25")
         if years < trial.min_years_on_benefits:
             return Exclusion.TOO_FEW_YEARS
     # Continuity beats randomisation: a citizen whose last caseworker could take them

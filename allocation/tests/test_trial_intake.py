@@ -6,8 +6,8 @@ import pytest
 
 from allocation import services
 from allocation.tests.factories import open_case
-from cases.tests.factories import CitizenFactory
 from cases import trials
+from cases.tests.factories import CitizenFactory
 from cases.trials import Trial, TrialArm, TrialEnrolment, draw_value
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
 
