@@ -6,9 +6,10 @@ No chart library and no script, so the pages work under a strict CSP and print w
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from jobcenter.charts import nice_scale
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 24, 12, 28
@@ -73,13 +74,8 @@ class Chart:
 
 
 def nice_max(value: float) -> tuple[float, float]:
-    """A round top at or above `value` and a step of 1, 2 or 5 × 10^k dividing it in ≤ 5."""
-    if value <= 0:
-        return 1.0, 0.25
-    raw = value / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    return step * math.ceil(value / step), step
+    """A round top at or above `value` and a step of 1, 2, 2.5 or 5 × 10^k dividing it in ≤ 5."""
+    return nice_scale(value, multiples=(1, 2, 2.5, 5, 10))
 
 
 def _y_axis(chart: Chart, top_value: float, *, percent: bool = False) -> tuple[float, callable]:

@@ -7,9 +7,10 @@ so that the page ships no chart library and no inline script (a strict CSP stays
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from jobcenter.charts import nice_scale
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,8 @@ class TrendChart:
 
 
 def nice_ceiling(value: float, *, ticks: int = 4) -> tuple[int, int]:
-    """A round maximum at or above `value` and a step (1, 2 or 5 × 10^k) that divides it."""
-    if value <= 0:
-        return 1, 1
-    raw_step = value / ticks
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw_step)
-    step = max(1, int(step))
-    return int(math.ceil(value / step) * step), step
+    """A round maximum at or above `value` and a whole step (1, 2 or 5 × 10^k) that divides it."""
+    return nice_scale(value, ticks=ticks, whole=True)
 
 
 def trend_chart(
