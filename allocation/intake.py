@@ -32,13 +32,14 @@ from contextlib import contextmanager, nullcontext
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 from cases.models import Case, CaseStatus, Citizen
 from cases.trials import Trial
 from staff.models import Caseworker, CaseworkerStatus, Team
 
+from . import locking
 from .models import AssignmentReason, CaseAssignment
 
 # Every column each insert writes; a test fails when a model gains a field missing here.
@@ -194,11 +195,7 @@ def _statement() -> str:
 def pool_has_room(*, jobcenter_id: int, programme: str) -> bool:
     """Whether anyone eligible in the pool has room now (a fresh snapshot)."""
     return Caseworker.objects.filter(
-        team__jobcenter_id=jobcenter_id,
-        team__unit_type=programme,
-        status=CaseworkerStatus.ACTIVE,
-        accepting_new_cases=True,
-        open_cases__lt=models.F("cap"),
+        locking.takes_a_case(), team__jobcenter_id=jobcenter_id, team__unit_type=programme
     ).exists()
 
 

@@ -34,21 +34,21 @@ import time
 from collections.abc import Iterable, Sequence
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from staff.models import Caseworker, CaseworkerStatus
 
 _RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
+def takes_a_case() -> Q:
+    """Active, accepting new cases, and below cap: who may receive a new case now."""
+    return Q(status=CaseworkerStatus.ACTIVE, accepting_new_cases=True, open_cases__lt=F("cap"))
+
+
 def claim_slot(*, caseworker_id: int, team_ids: Iterable[int] | None = None) -> bool:
     """Raise the caseworker's open-case counter by one if, and only if, there is room."""
-    qs = Caseworker.objects.filter(
-        pk=caseworker_id,
-        status=CaseworkerStatus.ACTIVE,
-        accepting_new_cases=True,
-        open_cases__lt=F("cap"),
-    )
+    qs = Caseworker.objects.filter(takes_a_case(), pk=caseworker_id)
     if team_ids is not None:
         qs = qs.filter(team_id__in=list(team_ids))
     return qs.update(open_cases=F("open_cases") + 1) == 1
