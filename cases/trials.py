@@ -286,8 +286,10 @@ def trial_enrolment_record(*, case: Case, assessment: TrialAssessment, now: date
 def trial_arm_team_ids(*, case_id: int) -> tuple[int, ...]:
     """The teams a drawn case may be allocated to (also from the queue); () when not drawn."""
     arm_id = TrialEnrolment.objects.filter(case_id=case_id).values_list("arm_id", flat=True).first()
-    if arm_id is None:
-        return ()
+    return arm_team_ids(arm_id=arm_id) if arm_id is not None else ()
+
+
+def arm_team_ids(*, arm_id: int) -> tuple[int, ...]:
     return tuple(Team.objects.filter(trial_arms=arm_id).order_by("id").values_list("id", flat=True))
 
 
