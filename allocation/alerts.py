@@ -28,7 +28,6 @@ from staff.models import Caseworker, CaseworkerStatus, Team
 
 from .models import Alert, AlertKind
 from .notifications import alert_message, alerts_notify
-from .services import queue_drain_all
 
 # A queue alert lists the longest-waiting cases, not all of them: enough for the leader
 # to act on, bounded however long the queue grows.
@@ -283,15 +282,12 @@ def caseloads_run(
     pools: list[list] | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckResult:
-    """The periodic run (no arguments): sweep the queue, check every team, e-mail leaders
-    about new alerts. With `team_ids` and/or `pools` (jobcenter id, programme): the prompt
-    check of just those teams after a change that may have broken a limit."""
+    """Check every team (no arguments), or just `team_ids` and the teams of `pools`
+    (jobcenter id, programme) after a change that may have broken a limit; then e-mail the
+    leaders about new alerts. The periodic run sweeps the queue first
+    (`services.caseloads_check_run`)."""
     if team_ids is None and pools is None:
-        # The sweep first: it is the safety net for a drain lost to a failure, and what it
-        # places no longer waits in the queue.
-        drained = queue_drain_all()
         result = caseloads_check(now=now)
-        result.drained = drained
     else:
         scope = set(team_ids or ()) | set(teams_of_pools(pools=pools or []))
         result = caseloads_check(team_ids=sorted(scope), now=now)

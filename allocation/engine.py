@@ -14,6 +14,56 @@ from fractions import Fraction
 ACTIVE = "active"
 
 
+# --- The rules, written once ---------------------------------------------------------------
+#
+# Who may take a new case and who takes it first are data, here, in the pure engine. The
+# engine evaluates them on plain objects; `allocation.rules` renders the same data as an
+# ORM filter and as SQL for the statements that run on every intake (`intake.py`,
+# `services/choosing.py`, `locking.py`). A property test (`tests/test_rules.py`) proves that
+# the three renderings agree on random caseworkers.
+
+
+@dataclass(frozen=True)
+class Column:
+    """Another column of the same row, as the operand of a condition."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`field op operand`; `refusal` names why a caseworker who fails it cannot take a case."""
+
+    field: str
+    op: str  # "=" or "<"
+    operand: object  # a constant, or a Column
+    refusal: str
+
+    def holds(self, row) -> bool:
+        left = getattr(row, self.field)
+        right = getattr(row, self.operand.name) if isinstance(self.operand, Column) else self.operand
+        return left == right if self.op == "=" else left < right
+
+
+# Refusal codes, in the order the conditions are checked; the interfaces translate them.
+ON_LEAVE, NOT_ACCEPTING, FULL = "on_leave", "not_accepting", "full"
+
+TAKES_A_CASE: tuple[Condition, ...] = (
+    Condition("status", "=", ACTIVE, ON_LEAVE),
+    Condition("accepting_new_cases", "=", True, NOT_ACCEPTING),
+    Condition("open_cases", "<", Column("cap"), FULL),
+)
+
+# Best first: the lowest ratio open/cap, then fewer open cases, then the lower id. A pair is
+# a ratio (numerator, denominator); a cap of 0 never takes a case, so it never divides.
+RANKING: tuple[str | tuple[str, str], ...] = (("open_cases", "cap"), "open_cases", "id")
+
+
+def refusal(row) -> str | None:
+    """Why `row` (anything with the rule's fields) cannot take a new case, or None if it can."""
+    return next((c.refusal for c in TAKES_A_CASE if not c.holds(row)), None)
+
+
 @dataclass(frozen=True)
 class Candidate:
     id: int
@@ -23,12 +73,8 @@ class Candidate:
     accepting_new_cases: bool = True
 
     @property
-    def has_room(self) -> bool:
-        return self.open_cases < self.cap
-
-    @property
     def eligible(self) -> bool:
-        return self.status == ACTIVE and self.accepting_new_cases and self.has_room
+        return refusal(self) is None
 
 
 @dataclass(frozen=True)
@@ -41,10 +87,16 @@ class Decision:
         return self.caseworker_id is None
 
 
-def load_key(candidate: Candidate) -> tuple[Fraction, int, int]:
-    """Lowest open/cap first, then fewer open cases, then lower id (exact, deterministic)."""
-    ratio = Fraction(candidate.open_cases, candidate.cap) if candidate.cap else Fraction(10**9)
-    return (ratio, candidate.open_cases, candidate.id)
+def load_key(candidate) -> tuple:
+    """`RANKING` as a sort key, in exact fractions: lower is better, deterministic."""
+    key = []
+    for part in RANKING:
+        if isinstance(part, tuple):
+            numerator, denominator = (getattr(candidate, name) for name in part)
+            key.append(Fraction(numerator, denominator) if denominator else Fraction(10**9))
+        else:
+            key.append(getattr(candidate, part))
+    return tuple(key)
 
 
 def rank_caseworkers(candidates: Iterable[Candidate], earlier_caseworker_ids: Sequence[int] = ()) -> list[Decision]:
@@ -131,12 +183,12 @@ def plan_rebalance(members: Sequence[Member], *, include_on_leave: bool = False)
         return max(0, m.open_cases - m.cap)
 
     givers = sorted((m for m in members if must_give(m) > 0), key=lambda m: m.id)
-    receivers = [m for m in members if m.status == ACTIVE and m.accepting_new_cases and must_give(m) == 0]
+    receivers = [m for m in members if must_give(m) == 0]
     moves: list[Move] = []
     for giver in givers:
         to_give = sorted(giver.cases, key=lambda c: (c.assigned_at, c.id), reverse=True)[: must_give(giver)]
         for case in to_give:
-            open_receivers = [Candidate(r.id, r.cap, load[r.id]) for r in receivers if load[r.id] < r.cap]
+            open_receivers = [c for c in (_as_candidate(r, load[r.id]) for r in receivers) if c.eligible]
             if not open_receivers:
                 break
             target = min(open_receivers, key=load_key).id
@@ -145,3 +197,7 @@ def plan_rebalance(members: Sequence[Member], *, include_on_leave: bool = False)
             load[target] += 1
     over_after = sum(1 for m in members if m.gives and load[m.id] > by_id[m.id].cap)
     return RebalancePlan(tuple(moves), over_after)
+
+
+def _as_candidate(member: Member, open_cases: int) -> Candidate:
+    return Candidate(member.id, member.cap, open_cases, member.status, member.accepting_new_cases)

@@ -18,9 +18,9 @@ None is returned, and `services` takes the general path, which consults `engine`
 wait for rows, when a trial is running (the draw decides the pool) or when every row with
 room is being written by another transaction at this moment.
 
-The ranking is the engine's: lowest open/cap first, then fewer open cases, then id; the
-float ratio orders exactly like the engine's fractions for any cap below 10**7. Hypothesis
-runs both on the same random pools (`tests/test_intake.py`). The locks are `locking.py`'s:
+Who may take a case, the ranking and the most recent caseworker are the engine's rules,
+rendered by `rules.py` (the float ratio orders exactly like the engine's fractions for any
+cap below 10**7). Hypothesis runs both on the same random pools (`tests/test_intake.py`). The locks are `locking.py`'s:
 the only row this statement waits for is the continuity caseworker's, before it holds any
 other; the runner-up is taken without waiting.
 """
@@ -37,9 +37,9 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 
 from cases.models import Case, CaseStatus, Citizen
 from cases.trials import Trial
-from staff.models import Caseworker, CaseworkerStatus, Team
+from staff.models import Caseworker, Team
 
-from . import locking
+from . import rules
 from .models import AssignmentReason, CaseAssignment
 
 # Every column each insert writes; a test fails when a model gains a field missing here.
@@ -87,7 +87,6 @@ def fast_intake(
         "now": now,
         "day": day,
         "by": by.pk if by is not None else None,
-        "active": CaseworkerStatus.ACTIVE.value,
         "open": CaseStatus.OPEN.value,
         "queued": CaseStatus.QUEUED.value,
         "intake": AssignmentReason.INTAKE.value,
@@ -124,9 +123,8 @@ def fast_intake(
 def _statement() -> str:
     # Only table names from the models' metadata are formatted in; every value is a parameter.
     caseworker, team, case = Caseworker._meta.db_table, Team._meta.db_table, Case._meta.db_table
-    in_pool_with_room = """
-        t.jobcenter_id = %(jobcenter)s AND t.unit_type = %(programme)s
-        AND cw.status = %(active)s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
+    in_pool_with_room = f"""
+        t.jobcenter_id = %(jobcenter)s AND t.unit_type = %(programme)s AND {rules.takes_a_case_sql("cw")}
     """
     return f"""
     WITH no_trial AS (
@@ -136,12 +134,7 @@ def _statement() -> str:
                 AND trial.starts_on <= %(day)s AND (trial.ends_on IS NULL OR trial.ends_on >= %(day)s)
         ) AS yes
     ), earlier AS (
-        -- A case keeps its last holder when it closes: the holder of the citizen's most
-        -- recently assigned case is their most recent caseworker.
-        SELECT c.caseworker_id AS id FROM {case} c
-        WHERE c.citizen_id = %(citizen)s AND c.caseworker_id IS NOT NULL
-        ORDER BY c.assigned_at DESC, c.id DESC
-        LIMIT 1
+        SELECT {rules.most_recent_caseworker_sql("%(citizen)s")} AS id
     ), continued AS (
         -- Waits while another transaction writes the row, then re-checks the condition on
         -- the newest version: the last slot cannot be taken twice.
@@ -154,13 +147,13 @@ def _statement() -> str:
         SELECT cw.id FROM {caseworker} cw JOIN {team} t ON t.id = cw.team_id
         WHERE {in_pool_with_room}
             AND (SELECT yes FROM no_trial) AND NOT EXISTS (SELECT 1 FROM continued)
-        ORDER BY CAST(cw.open_cases AS DOUBLE PRECISION) / cw.cap, cw.open_cases, cw.id
+        ORDER BY {rules.ranking_sql("cw")}
         LIMIT 1
         FOR NO KEY UPDATE OF cw SKIP LOCKED
     ), claimed AS (
         -- The row is locked, and its condition re-checked on its newest version.
         UPDATE {caseworker} cw SET open_cases = cw.open_cases + 1
-        FROM chosen WHERE cw.id = chosen.id AND cw.open_cases < cw.cap
+        FROM chosen WHERE cw.id = chosen.id AND {rules.takes_a_case_sql("cw")}
         RETURNING cw.id
     ), taken AS (
         SELECT id, %(continuity)s AS reason FROM continued
@@ -195,7 +188,7 @@ def _statement() -> str:
 def pool_has_room(*, jobcenter_id: int, programme: str) -> bool:
     """Whether anyone eligible in the pool has room now (a fresh snapshot)."""
     return Caseworker.objects.filter(
-        locking.takes_a_case(), team__jobcenter_id=jobcenter_id, team__unit_type=programme
+        rules.takes_a_case_q(), team__jobcenter_id=jobcenter_id, team__unit_type=programme
     ).exists()
 
 

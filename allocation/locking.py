@@ -34,21 +34,18 @@ import time
 from collections.abc import Iterable, Sequence
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
-from staff.models import Caseworker, CaseworkerStatus
+from staff.models import Caseworker
+
+from . import rules
 
 _RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
-def takes_a_case() -> Q:
-    """Active, accepting new cases, and below cap: who may receive a new case now."""
-    return Q(status=CaseworkerStatus.ACTIVE, accepting_new_cases=True, open_cases__lt=F("cap"))
-
-
 def claim_slot(*, caseworker_id: int, team_ids: Iterable[int] | None = None) -> bool:
     """Raise the caseworker's open-case counter by one if, and only if, there is room."""
-    qs = Caseworker.objects.filter(takes_a_case(), pk=caseworker_id)
+    qs = Caseworker.objects.filter(rules.takes_a_case_q(), pk=caseworker_id)
     if team_ids is not None:
         qs = qs.filter(team_id__in=list(team_ids))
     return qs.update(open_cases=F("open_cases") + 1) == 1
@@ -70,35 +67,36 @@ def claim_first_free_slot(*, ranked_ids: Sequence[int], team_ids: Iterable[int])
         first = ranked_ids[0]
         return first if claim_slot(caseworker_id=first, team_ids=team_ids) else None
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_FIRST_FREE_SQL, [ranked_ids, CaseworkerStatus.ACTIVE.value, list(team_ids)])
+        cursor.execute(_CLAIM_FIRST_FREE_SQL, [ranked_ids, list(team_ids)])
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-_CLAIM_FIRST_FREE_SQL = """
+_CLAIM_FIRST_FREE_SQL = f"""
         UPDATE staff_caseworker SET open_cases = staff_caseworker.open_cases + 1
         WHERE id = (
             SELECT cw.id FROM staff_caseworker cw
             JOIN unnest(%s::bigint[]) WITH ORDINALITY AS ranked(id, position) ON ranked.id = cw.id
-            WHERE cw.status = %s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
+            WHERE {rules.takes_a_case_sql("cw")}
               AND cw.team_id = ANY(%s::bigint[])
             ORDER BY ranked.position
             LIMIT 1
             FOR NO KEY UPDATE OF cw SKIP LOCKED
         )
         RETURNING id
-"""
-
-
-def claim_slot_unconditionally_below_cap(*, caseworker_id: int) -> bool:
-    """Raise the counter if below cap, whatever the status (reassignment checks status itself)."""
-    return (
-        Caseworker.objects.filter(pk=caseworker_id, open_cases__lt=F("cap")).update(open_cases=F("open_cases") + 1) == 1
-    )
+"""  # noqa: S608 - the rule's own constants, no input
 
 
 def release_slot(*, caseworker_id: int, count: int = 1) -> None:
     Caseworker.objects.filter(pk=caseworker_id).update(open_cases=F("open_cases") - count)
+
+
+def shift_counters(deltas: dict[int, int]) -> None:
+    """Move several open-case counters at once (a rebalance), on rows the caller has locked,
+    in primary-key order."""
+    for caseworker_id in sorted(deltas):
+        if deltas[caseworker_id]:
+            Caseworker.objects.filter(pk=caseworker_id).update(open_cases=F("open_cases") + deltas[caseworker_id])
 
 
 def lock_caseworkers(ids: Iterable[int]) -> dict[int, Caseworker]:

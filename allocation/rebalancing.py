@@ -1,19 +1,16 @@
-"""Rebalancing a team, and bulk reassignment: plans from the engine, applied atomically."""
+"""Rebalancing a team: a plan from the engine, applied atomically."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
 from staff.models import Caseworker, Team
 
 from . import engine, locking
-from .errors import CapacityExceeded, CaseNotOpen, NotEligible
 from .models import AssignmentReason, CaseAssignment
-from .services import _after_capacity_rose, _check_can_receive, target_team
 
 
 def _scope(*, team: Team, spill_over: bool):
@@ -70,12 +67,14 @@ def rebalance_apply(
 
 
 def _apply_moves(*, moves, by, reason: str, note: str = "") -> None:
+    """Carry out moves whose caseworker rows the caller has locked: the case rows next, in
+    primary-key order (locking.py's order), then the assignments and the counters."""
     if not moves:
         return
     now = timezone.now()
     case_ids = [m.case_id for m in moves]
+    cases = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")}
     CaseAssignment.objects.filter(case_id__in=case_ids, ended_at__isnull=True).update(ended_at=now)
-    cases = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=case_ids)}
     for move in moves:
         case = cases[move.case_id]
         case.caseworker_id, case.assigned_at = move.to_caseworker_id, now
@@ -90,39 +89,4 @@ def _apply_moves(*, moves, by, reason: str, note: str = "") -> None:
     for move in moves:
         delta[move.from_caseworker_id] -= 1
         delta[move.to_caseworker_id] += 1
-    for caseworker_id in sorted(delta):
-        if delta[caseworker_id]:
-            Caseworker.objects.filter(pk=caseworker_id).update(open_cases=F("open_cases") + delta[caseworker_id])
-
-
-def cases_bulk_reassign(*, case_ids: list[int], caseworker: Caseworker, by=None, note: str = "") -> list[Case]:
-    """Move the selected cases to one caseworker: all of them within the cap, or none."""
-    moved = locking.retrying(_bulk_reassign, case_ids=sorted(set(case_ids)), target_id=caseworker.pk, by=by, note=note)
-    _after_capacity_rose(caseworker_ids={m.from_caseworker_id for m in moved})
-    return list(Case.objects.filter(pk__in=[m.case_id for m in moved]))
-
-
-@locking.retry_on_conflict()
-def _bulk_reassign(*, case_ids: list[int], target_id: int, by, note: str) -> list[engine.Move]:
-    holders = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "caseworker_id"))
-    missing = sorted(set(case_ids) - set(holders))
-    if missing:
-        raise CaseNotOpen("Some of the cases do not exist.", cases=missing)
-    locked = locking.lock_caseworkers({target_id, *(h for h in holders.values() if h)})
-    cases = list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"))
-    if any(c.caseworker_id != holders[c.pk] for c in cases):
-        raise locking.Retry()  # a case changed hands between the read and the locks
-    target = locked.get(target_id)
-    if target is None:
-        raise NotEligible("That caseworker does not exist.")
-    to_move = [c for c in cases if c.caseworker_id != target_id]
-    team = target_team(target=target)
-    for case in to_move:
-        if case.status != CaseStatus.OPEN:
-            raise CaseNotOpen("Only open cases can be moved together.", case=case.pk)
-        _check_can_receive(case=case, target=target, team=team, count=len(to_move))
-    if target.open_cases + len(to_move) > target.cap:
-        raise CapacityExceeded(f"{target.full_name} has room for {max(0, target.cap - target.open_cases)} more.")
-    moves = [engine.Move(c.pk, c.caseworker_id, target_id) for c in to_move]
-    _apply_moves(moves=moves, by=by, reason=AssignmentReason.REASSIGNMENT, note=note)
-    return moves
+    locking.shift_counters(delta)

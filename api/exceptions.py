@@ -1,8 +1,10 @@
-"""The one place where domain errors become HTTP answers (API.md "Errors").
+"""The one place where application errors become HTTP answers.
 
 Views call one service and let its errors through; this handler turns them into the
 documented status codes so that no view translates errors of its own, and so that
-nothing a client can send ends in a 500.
+nothing a client can send ends in a 500. An `ApplicationError` about an input field is a
+400 with that field's message (`{"cpr": [...]}`); any other is a conflict with the state
+of the data, 409 `{"detail", "code"}`. Messages are in the request's language.
 """
 
 from __future__ import annotations
@@ -16,14 +18,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from allocation.errors import AllocationError
-from cases.services import CitizenExists
-from staff.services import StaffError
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
-
-CITIZEN_EXISTS_MESSAGE = "A citizen with this CPR number is already registered."
-
 
 def _conflict(message: str, code: str = "conflict") -> Response:
     return Response({"detail": message, "code": code}, status=status.HTTP_409_CONFLICT)
@@ -39,14 +36,12 @@ def _validation_messages(error: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, AllocationError):
-        return _conflict(exc.message, exc.code)
-    if isinstance(exc, StaffError):
-        return _conflict(str(exc))
+    if isinstance(exc, ApplicationError):
+        if exc.field:
+            return Response({exc.field: [exc.text]}, status=status.HTTP_400_BAD_REQUEST)
+        return _conflict(exc.text, exc.code)
     if isinstance(exc, ProtectedError | RestrictedError):
         return _conflict("Other records still depend on this one.", "protected")
-    if isinstance(exc, CitizenExists):
-        return Response({"cpr": [CITIZEN_EXISTS_MESSAGE]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_messages(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):

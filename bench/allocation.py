@@ -114,12 +114,12 @@ ALERT_TRIGGERS = {"count": 0}
 
 
 def count_alert_triggers() -> None:
-    from allocation import services
+    from allocation import prompt_check
 
     def count(**_):
         ALERT_TRIGGERS["count"] += 1
 
-    services._capacity_fell_hooks[:] = [count]
+    prompt_check.after_commit = count
 
 
 def migrate() -> None:

@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.db import violated_constraint
 from staff.models import Jobcenter
 
 from . import cpr as cpr_rules
+from .errors import CitizenExists
 from .models import Citizen
 
-
-class CitizenExists(Exception):
-    """A citizen with this CPR number is already registered."""
+# The unique field the digest's constraint guards, as core.db names it.
+_CPR_UNIQUE = f"{Citizen._meta.db_table}.cpr_digest"
 
 
 def citizen_create(*, cpr: str, name: str, jobcenter: Jobcenter) -> Citizen:
@@ -22,11 +23,8 @@ def citizen_create(*, cpr: str, name: str, jobcenter: Jobcenter) -> Citizen:
         cpr_digest=cpr_rules.digest(parsed.number),
         birth_date=parsed.birth_date,
     )
-    try:
-        with transaction.atomic():
-            citizen.save()
-    except IntegrityError:
-        raise CitizenExists() from None
+    citizen.full_clean(exclude=["cpr_digest"], validate_unique=False)
+    _save(citizen)
     return citizen
 
 
@@ -38,12 +36,20 @@ def citizen_update(*, citizen: Citizen, name: str | None = None, cpr: str | None
         parsed = cpr_rules.parse(cpr)
         citizen.cpr, citizen.birth_date = parsed.number, parsed.birth_date
         citizen.cpr_digest = cpr_rules.digest(parsed.number)
+    citizen.full_clean(exclude=["cpr_digest"], validate_unique=False)
+    _save(citizen)
+    return citizen
+
+
+def _save(citizen: Citizen) -> None:
+    """Save; a CPR number registered already is `CitizenExists`, recognised by its constraint."""
     try:
         with transaction.atomic():
             citizen.save()
-    except IntegrityError:
-        raise CitizenExists() from None
-    return citizen
+    except IntegrityError as error:
+        if violated_constraint(error) == _CPR_UNIQUE:
+            raise CitizenExists() from None
+        raise
 
 
 def citizen_find_by_cpr(*, cpr: str) -> Citizen | None:

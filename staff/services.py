@@ -9,9 +9,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 
+from .errors import InvalidStaffInput, NotEditable, StaffError, StillInUse, TeamKeepsItsPool  # noqa: F401 (merge shim)
 from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Jobcenter, Role, Team
 
 User = get_user_model()
@@ -19,10 +24,6 @@ User = get_user_model()
 CASEWORKER_EDITABLE_FIELDS = frozenset(
     {"team", "role", "fte", "cap_override", "status", "accepting_new_cases", "full_name", "email"}
 )
-
-
-class StaffError(Exception):
-    """A rule about staff was broken; carries a message for the user."""
 
 
 def effective_cap(*, policy_cap: int, fte: Decimal, cap_override: int | None) -> int:
@@ -44,6 +45,30 @@ def caseworker_refresh_cap(*, caseworker: Caseworker) -> int:
     return caseworker.cap
 
 
+def login_validate(*, username: str, password: str | None, email: str = "", full_name: str = "") -> None:
+    """The rules of a new login, for every interface alike: a valid username that no other
+    login has in any letter case ("anna" beside "Anna" would be two people to a leader but
+    one to the identity provider), and a password the password validators accept."""
+    errors: dict[str, list] = {}
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as error:
+        errors["username"] = error.messages
+    if not username or len(username) > 150:
+        errors.setdefault("username", []).append(_("A username has 1 to 150 characters."))
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.setdefault("username", []).append(_("A login with this username already exists."))
+    if password:
+        first, _space, last = full_name.partition(" ")
+        user = User(username=username, email=email or "", first_name=first[:150], last_name=last[:150])
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def caseworker_create(
     *,
@@ -56,6 +81,7 @@ def caseworker_create(
     email: str = "",
     password: str | None = None,
 ) -> Caseworker:
+    login_validate(username=username, password=password, email=email, full_name=full_name)
     user = User(username=username, email=email or "")
     name_parts = full_name.split(" ", 1)
     user.first_name = name_parts[0][:150]
@@ -74,6 +100,7 @@ def caseworker_create(
         cap_override=cap_override,
     )
     caseworker_refresh_cap(caseworker=caseworker)
+    caseworker.full_clean(exclude=["user"])
     caseworker.save()
     return caseworker
 
@@ -81,10 +108,10 @@ def caseworker_create(
 @transaction.atomic
 def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
     """Apply changes under a row lock and recompute the effective cap."""
-    unknown = set(changes) - CASEWORKER_EDITABLE_FIELDS
-    if unknown:
-        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
-    locked = Caseworker.objects.select_for_update().select_related("user").get(pk=caseworker.pk)
+    _refuse_unknown(changes, CASEWORKER_EDITABLE_FIELDS)
+    # FOR NO KEY UPDATE, as allocation locks caseworker rows (allocation/locking.py): it does
+    # not block the foreign-key checks of a case being assigned to this caseworker.
+    locked = Caseworker.objects.select_for_update(no_key=True).select_related("user").get(pk=caseworker.pk)
     email = changes.pop("email", None)
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -103,12 +130,13 @@ def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
 def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
     """Change a policy and every affected caseworker's effective cap in one transaction."""
     if cap < 0:
-        raise StaffError("A cap cannot be negative.")
-    policy, _ = CaseloadPolicy.objects.select_for_update().get_or_create(role=role, defaults={"cap": cap})
+        raise InvalidStaffInput("cap", _("A cap cannot be negative."))
+    policy, _created = CaseloadPolicy.objects.select_for_update().get_or_create(role=role, defaults={"cap": cap})
     policy.cap = cap
     policy.save(update_fields=["cap", "updated_at"])
+    # Caseworker rows in primary-key order, FOR NO KEY UPDATE: allocation's lock order.
     affected = list(
-        Caseworker.objects.select_for_update()
+        Caseworker.objects.select_for_update(no_key=True)
         .filter(role=role, cap_override__isnull=True)
         .order_by("pk")
         .only("id", "fte", "cap", "cap_override", "role")
@@ -121,20 +149,18 @@ def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
 
 def team_delete(*, team: Team) -> None:
     if team.caseworkers.exists():
-        raise StaffError("The team still has caseworkers; move them first.")
+        raise StillInUse(_("The team still has caseworkers; move them first."))
     team.delete()
 
 
 def caseworker_delete(*, caseworker: Caseworker) -> None:
-    from django.db.models import ProtectedError
-
     try:
         with transaction.atomic():
             user = caseworker.user
             caseworker.delete()
             user.delete()
     except ProtectedError:
-        raise StaffError("The caseworker has held cases; set them on leave or move them instead.") from None
+        raise StillInUse(_("The caseworker has held cases; set them on leave or move them instead.")) from None
 
 
 # --- Jobcenters and teams (admin writes through the API and Django admin) -----------------
@@ -145,23 +171,20 @@ def jobcenter_create(*, name: str, municipality_code: str) -> Jobcenter:
 
 
 def jobcenter_update(*, jobcenter: Jobcenter, **changes) -> Jobcenter:
-    unknown = set(changes) - {"name", "municipality_code"}
-    if unknown:
-        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
+    _refuse_unknown(changes, {"name", "municipality_code"})
     for name, value in changes.items():
         setattr(jobcenter, name, value)
+    jobcenter.full_clean()
     jobcenter.save(update_fields=[*changes.keys(), "updated_at"])
     return jobcenter
 
 
 def jobcenter_delete(*, jobcenter: Jobcenter) -> None:
-    from django.db.models import ProtectedError
-
     try:
         with transaction.atomic():
             jobcenter.delete()
     except ProtectedError:
-        raise StaffError("The jobcenter still has teams, citizens or cases.") from None
+        raise StillInUse(_("The jobcenter still has teams, citizens or cases.")) from None
 
 
 @transaction.atomic
@@ -179,22 +202,26 @@ def team_update(*, team: Team, **changes) -> Team:
     A team's unit type and jobcenter decide which cases its caseworkers may hold: changing
     them under caseworkers with open cases would leave those cases in the wrong pool.
     """
-    unknown = set(changes) - {"name", "unit_type", "jobcenter", "leaders"}
-    if unknown:
-        raise StaffError(f"Not editable: {', '.join(sorted(unknown))}")
+    _refuse_unknown(changes, {"name", "unit_type", "jobcenter", "leaders"})
     leaders = changes.pop("leaders", None)
     locked = Team.objects.select_for_update().get(pk=team.pk)
     moves_pool = ("unit_type" in changes and changes["unit_type"] != locked.unit_type) or (
         "jobcenter" in changes and _pk(changes["jobcenter"]) != locked.jobcenter_id
     )
     if moves_pool and locked.caseworkers.exists():
-        raise StaffError("A team with caseworkers keeps its unit type and jobcenter; move them first.")
+        raise TeamKeepsItsPool()
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*changes.keys(), "updated_at"])
     if leaders is not None:
         locked.leaders.set(leaders)
     return locked
+
+
+def _refuse_unknown(changes: dict, editable) -> None:
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise NotEditable(fields=", ".join(sorted(unknown)))
 
 
 def _pk(value):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import trials
 from cases.models import Case, CaseStatus, Citizen
-from staff.models import Caseworker, CaseworkerStatus, Team
+from core.db import violated_constraint
+from staff.models import Caseworker, Team
 
-from .. import intake, locking
-from ..errors import CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
+from .. import engine, intake, locking, prompt_check
+from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
 from .choosing import Pool, _allocate, _end_assignment, _start_assignment
-from .hooks import _after_capacity_fell
 from .queue import _after_capacity_rose, queue_drain
+
+# The partial unique constraint "one case that is not closed per citizen" (cases.models).
+ONE_UNCLOSED_CASE = "case_one_unclosed_per_citizen"
 
 # --- Intake ------------------------------------------------------------------------------
 
@@ -31,9 +35,8 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
                 _case_create, citizen=citizen, programme=programme, target_group=target_group, by=by
             )
     except IntegrityError as error:
-        text = str(error)
-        if "case_one_unclosed_per_citizen" in text or "cases_case.citizen_id" in text:
-            raise DuplicateOpenCase("This citizen already has a case that is not closed.") from None
+        if violated_constraint(error) == ONE_UNCLOSED_CASE:
+            raise DuplicateOpenCase() from None
         raise
     if case.status == CaseStatus.QUEUED:
         # A slot freed by a close that committed while this intake was deciding was drained
@@ -43,7 +46,8 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
             queue_drain(pool=Pool(case.jobcenter_id, case.programme))
             case.refresh_from_db()
         if case.status == CaseStatus.QUEUED:
-            _after_capacity_fell(team_ids=(), pool=Pool(case.jobcenter_id, case.programme))
+            # A case waits: the leaders of its pool may have to act (the queue alert).
+            prompt_check.after_commit(pools=[(case.jobcenter_id, case.programme)])
     return case
 
 
@@ -94,7 +98,7 @@ def _case_close(*, case_id: int, outcome: str, by) -> tuple[Case, bool]:
         locking.lock_caseworkers([holder_id])
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status == CaseStatus.CLOSED:
-        raise CaseNotOpen("The case is already closed.", case=case_id)
+        raise CaseNotOpen(case=case_id)
     if case.caseworker_id != holder_id:  # moved between our read and our lock
         raise locking.Retry()
     now = timezone.now()
@@ -141,11 +145,15 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
         raise locking.Retry()
     target = locked.get(target_id)
     if target is None:
-        raise NotEligible("That caseworker does not exist.")
-    _check_can_receive(case=case, target=target, team=target_team(target=target), count=1)
+        raise NotEligible(_("That caseworker does not exist."))
+    refused = receive_refusal(case=case, target=target, team=target_team(target=target))
+    if refused is not None:
+        raise refused
     now = timezone.now()
-    if not locking.claim_slot_unconditionally_below_cap(caseworker_id=target_id):
-        raise CapacityExceeded(f"{target.full_name} is at their cap.", caseworker=target_id)
+    # The row is locked and was checked above, so the claim succeeds; it is the same
+    # conditional statement as every other claim all the same, so no path skips the rule.
+    if not locking.claim_slot(caseworker_id=target_id):
+        raise CapacityExceeded(name=target.full_name, open_cases=target.open_cases, cap=target.cap)
     previous_holder_id = None
     if case.status == CaseStatus.OPEN:
         previous_holder_id = case.caseworker_id
@@ -162,20 +170,30 @@ def target_team(*, target: Caseworker) -> Team:
     return Team.objects.only("jobcenter_id", "unit_type").get(pk=target.team_id)
 
 
-def _check_can_receive(*, case: Case, target: Caseworker, team: Team, count: int) -> None:
+def receive_refusal(*, case: Case, target: Caseworker, team: Team) -> AllocationError | None:
+    """Why `target` (of `team`) cannot take `case` now, or None when they can.
+
+    The case's pool (jobcenter and programme) and then `engine.TAKES_A_CASE`: the one
+    definition, so that the reassignment pages list exactly whom a move would accept.
+    """
+    name = target.full_name
     if case.status == CaseStatus.CLOSED:
-        raise CaseNotOpen("The case is closed.", case=case.pk)
+        return CaseNotOpen(case=case.pk)
     if case.caseworker_id == target.pk:
-        raise NotEligible(f"{target.full_name} already holds the case.", caseworker=target.pk)
+        return NotEligible(_("%(name)s already holds the case."), name=name, caseworker=target.pk)
     if team.jobcenter_id != case.jobcenter_id:
-        raise NotEligible(f"{target.full_name} works in another jobcenter.", caseworker=target.pk)
+        return NotEligible(_("%(name)s works in another jobcenter."), name=name, caseworker=target.pk)
     if team.unit_type != case.programme:
-        raise NotEligible(f"{target.full_name}'s unit does not take this programme.", caseworker=target.pk)
-    if target.status != CaseworkerStatus.ACTIVE:
-        raise NotEligible(f"{target.full_name} is on leave.", caseworker=target.pk)
-    if not target.accepting_new_cases:
-        raise NotEligible(f"{target.full_name} is not accepting new cases.", caseworker=target.pk)
-    if target.open_cases + count > target.cap:
-        raise CapacityExceeded(
-            f"{target.full_name} is at their cap ({target.open_cases}/{target.cap}).", caseworker=target.pk
-        )
+        return NotEligible(_("%(name)s's unit does not take this programme."), name=name, caseworker=target.pk)
+    refusal = engine.refusal(target)
+    if refusal == engine.FULL:
+        return CapacityExceeded(name=name, open_cases=target.open_cases, cap=target.cap, caseworker=target.pk)
+    if refusal is not None:
+        return NotEligible(_REFUSALS[refusal], name=name, caseworker=target.pk)
+    return None
+
+
+_REFUSALS = {
+    engine.ON_LEAVE: _("%(name)s is on leave."),
+    engine.NOT_ACCEPTING: _("%(name)s is not accepting new cases."),
+}

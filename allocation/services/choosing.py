@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 from cases.models import Case
-from staff.models import CaseworkerStatus
 
-from .. import engine, locking
+from .. import engine, locking, rules
 from ..models import CaseAssignment
 
 
@@ -49,7 +48,6 @@ def _ranked_candidates(*, pool: Pool, citizen_id: int) -> tuple[list[engine.Cand
                 citizen_id,
                 pool.jobcenter_id,
                 pool.programme,
-                CaseworkerStatus.ACTIVE.value,
                 *team_params,
                 RANKED_CANDIDATES,
             ],
@@ -64,24 +62,18 @@ def _ranked_candidates(*, pool: Pool, citizen_id: int) -> tuple[list[engine.Cand
     return candidates, sorted(team_ids), earlier_ids
 
 
-# A case keeps its last holder when it closes, so the holder of the citizen's most
-# recently assigned case is the citizen's most recent caseworker: one index look-up.
-_RANKED_CANDIDATES_SQL = """
+# The rules' own renderings (rules.py): the most recent caseworker ahead of the rest
+# (continuity), then the engine's ranking, among those who may take a case.
+_RANKED_CANDIDATES_SQL = f"""
     SELECT cw.id, cw.cap, cw.open_cases, cw.team_id,
-        CASE WHEN cw.id = (
-            SELECT c.caseworker_id FROM cases_case c
-            WHERE c.citizen_id = %s AND c.caseworker_id IS NOT NULL
-            ORDER BY c.assigned_at DESC, c.id DESC
-            LIMIT 1
-        ) THEN 0 ELSE 1 END AS not_earlier
+        CASE WHEN cw.id = {rules.most_recent_caseworker_sql("%s")} THEN 0 ELSE 1 END AS not_earlier
     FROM staff_caseworker cw
     JOIN staff_team t ON t.id = cw.team_id
-    WHERE t.jobcenter_id = %s AND t.unit_type = %s
-        AND cw.status = %s AND cw.accepting_new_cases AND cw.open_cases < cw.cap
-        {team_filter}
-    ORDER BY not_earlier, CAST(cw.open_cases AS DOUBLE PRECISION) / cw.cap, cw.open_cases, cw.id
+    WHERE t.jobcenter_id = %s AND t.unit_type = %s AND {rules.takes_a_case_sql("cw")}
+        {{team_filter}}
+    ORDER BY not_earlier, {rules.ranking_sql("cw")}
     LIMIT %s
-"""
+"""  # noqa: S608 - table names and the rules' constants, no input
 
 
 def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from staff import services as staff_services
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus
 
-from .hooks import _after_capacity_fell
+from .. import prompt_check
 from .queue import _after_capacity_rose, queue_drain_all
 
 # --- Staff changes that move capacity ----------------------------------------------------
@@ -35,7 +35,7 @@ def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
     if gained:
         _after_capacity_rose(caseworker_ids=[updated.pk])
     if lost:
-        _after_capacity_fell(team_ids={before.team_id, updated.team_id})
+        prompt_check.after_commit(team_ids={before.team_id, updated.team_id})
     return updated
 
 
@@ -46,5 +46,5 @@ def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
         queue_drain_all()
     if before is not None and cap < before:
         team_ids = Caseworker.objects.filter(role=role).values_list("team_id", flat=True).distinct().order_by()
-        _after_capacity_fell(team_ids=set(team_ids))
+        prompt_check.after_commit(team_ids=set(team_ids))
     return policy

@@ -15,7 +15,7 @@ from celery import Celery, _state
 from django.conf import settings
 from django.core import mail
 
-from allocation import alerts, services, tasks
+from allocation import alerts, prompt_check, services, tasks
 from allocation.models import Alert
 from allocation.tests.factories import open_case
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
@@ -35,11 +35,11 @@ def celery_app_with_broker(url):
         broker_transport_options=settings.REDIS_BROKER_TRANSPORT_OPTIONS,
     )
     app.set_current()
-    tasks.broker_backoff_reset()
+    prompt_check.broker_backoff_reset()
     try:
         yield app
     finally:
-        tasks.broker_backoff_reset()
+        prompt_check.broker_backoff_reset()
         previous_current.set_current()
         _state.default_app = previous_default
         app.close()
@@ -63,7 +63,7 @@ def timed(fn, **kwargs):
 
 def test_enqueue_gives_up_at_once_when_nothing_listens(caplog):
     with celery_app_with_broker("redis://127.0.0.1:1/0"), caplog.at_level(logging.WARNING, "allocation.tasks"):
-        sent, elapsed = timed(tasks.enqueue_check, team_ids=[1])
+        sent, elapsed = timed(prompt_check.enqueue, team_ids=[1])
     assert sent is False
     assert elapsed < 2.0
     assert "Could not enqueue the caseload check" in caplog.text
@@ -71,9 +71,9 @@ def test_enqueue_gives_up_at_once_when_nothing_listens(caplog):
 
 def test_enqueue_gives_up_within_about_a_second_when_the_broker_never_answers(silent_broker):
     with celery_app_with_broker(silent_broker):
-        sent, elapsed = timed(tasks.enqueue_check, team_ids=[1])
+        sent, elapsed = timed(prompt_check.enqueue, team_ids=[1])
         # and the next request does not even try for a while
-        again, elapsed_again = timed(tasks.enqueue_check, team_ids=[1])
+        again, elapsed_again = timed(prompt_check.enqueue, team_ids=[1])
     assert sent is False and again is False
     assert 0.5 < elapsed < 2.5
     assert elapsed_again < 0.1

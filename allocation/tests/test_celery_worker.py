@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from allocation import services, tasks
+from allocation import prompt_check, services, tasks
 from allocation.models import Alert, AlertKind
 from allocation.tests.factories import open_case
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
@@ -43,7 +43,7 @@ def redis_app(monkeypatch):
         worker_hijack_root_logger=False,
     )
     app.set_current()
-    tasks.broker_backoff_reset()
+    prompt_check.broker_backoff_reset()
     try:
         yield app
     finally:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from allocation import rebalancing, services
-from allocation.errors import CapacityExceeded, CaseNotOpen, NotEligible
 from allocation.models import CaseAssignment
 from allocation.reconcile import caseload_drift
 from allocation.tests.factories import open_case
-from cases.models import Case, CaseStatus
+from cases.models import Case
 from staff.models import Caseworker, CaseworkerStatus
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
 
@@ -131,85 +130,3 @@ def test_spill_over_never_takes_cases_from_the_other_teams():
     plan = rebalancing.rebalance_apply(team=team, spill_over=True)
     assert plan.moves == () and plan.over_cap_after == 0
     assert _loads(crowded) == [(3, 1)]
-
-
-# --- Bulk reassignment -----------------------------------------------------------------------
-
-
-def test_bulk_reassign_moves_all_within_the_cap():
-    team = TeamFactory()
-    a = CaseworkerFactory(team=team, cap_override=4)
-    cases = [open_case(team=team) for _ in range(3)]
-    b = CaseworkerFactory(team=team, cap_override=3)
-    leader = UserFactory()
-    moved = rebalancing.cases_bulk_reassign(case_ids=[c.pk for c in cases], caseworker=b, by=leader, note="ferie")
-    assert {c.caseworker_id for c in moved} == {b.pk}
-    assert _loads(a, b) == [(0, 4), (3, 3)]
-    for case in cases:
-        current = CaseAssignment.objects.get(case=case, ended_at__isnull=True)
-        assert (current.reason, current.by_id, current.note) == ("reassignment", leader.pk, "ferie")
-    assert caseload_drift() == []
-
-
-def test_bulk_reassign_is_all_or_nothing():
-    team = TeamFactory()
-    a = CaseworkerFactory(team=team, cap_override=5)
-    cases = [open_case(team=team) for _ in range(3)]
-    b = CaseworkerFactory(team=team, cap_override=2)
-    ids = [c.pk for c in cases]
-    with pytest.raises(CapacityExceeded):
-        rebalancing.cases_bulk_reassign(case_ids=ids, caseworker=b)
-    assert _loads(a, b) == [(3, 5), (0, 2)]
-    services.case_close(case=cases[0], outcome="job")
-    with pytest.raises(CaseNotOpen):
-        rebalancing.cases_bulk_reassign(case_ids=ids[:2], caseworker=b)  # one of them is closed
-    with pytest.raises(CaseNotOpen):
-        rebalancing.cases_bulk_reassign(case_ids=[ids[1], 10**9], caseworker=b)  # one does not exist
-    services.caseworker_update(caseworker=b, status=CaseworkerStatus.ON_LEAVE)
-    with pytest.raises(NotEligible):
-        rebalancing.cases_bulk_reassign(case_ids=ids[1:], caseworker=b)
-    other = CaseworkerFactory(team=TeamFactory(jobcenter=team.jobcenter, unit_type="psychiatric"))
-    with pytest.raises(NotEligible):
-        rebalancing.cases_bulk_reassign(case_ids=ids[1:], caseworker=other)
-    assert _loads(a, b) == [(2, 5), (0, 2)]
-    assert CaseAssignment.objects.filter(reason="reassignment").count() == 0
-    assert caseload_drift() == []
-
-
-def test_bulk_reassign_skips_cases_the_target_already_holds_and_drains_the_freed_slots():
-    team = TeamFactory()
-    a = CaseworkerFactory(team=team, cap_override=2)
-    b = CaseworkerFactory(team=team, cap_override=3)
-    first, second, third, fourth, fifth = (open_case(team=team) for _ in range(5))
-    queued = open_case(team=team)
-    assert queued.status == CaseStatus.QUEUED
-    held_by_a = [c for c in (first, second, third, fourth, fifth) if c.caseworker_id == a.pk]
-    held_by_b = [c for c in (first, second, third, fourth, fifth) if c.caseworker_id == b.pk]
-    assert (len(held_by_a), len(held_by_b)) == (2, 3)
-    services.case_close(case=held_by_b[0], outcome="job")  # b's slot goes to the queued case
-    queued.refresh_from_db()
-    assert queued.caseworker_id == b.pk
-    services.case_close(case=held_by_b[1], outcome="job")  # b has room for one now
-    rebalancing.cases_bulk_reassign(case_ids=[held_by_a[0].pk, held_by_b[2].pk], caseworker=b)
-    assert _loads(a, b) == [(1, 2), (3, 3)]
-    assert caseload_drift() == []
-
-
-def _bulk_reassign_queries(count: int) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    team = TeamFactory()
-    giver = CaseworkerFactory(team=team, cap_override=count)
-    cases = [open_case(team=team) for _ in range(count)]
-    receiver = CaseworkerFactory(team=team, cap_override=count)
-    with CaptureQueriesContext(connection) as queries:
-        rebalancing.cases_bulk_reassign(case_ids=[c.pk for c in cases], caseworker=receiver)
-    assert Case.objects.filter(caseworker=receiver).count() == count
-    assert giver.pk not in {c.caseworker_id for c in Case.objects.filter(pk__in=[c.pk for c in cases])}
-    return len(queries)
-
-
-def test_bulk_reassign_costs_the_same_number_of_queries_for_one_case_and_for_twenty():
-    # the receiving team is read once, not once per case
-    assert _bulk_reassign_queries(1) == _bulk_reassign_queries(20)

@@ -126,13 +126,6 @@ class AllocationMachine(RuleBasedStateMachine):
         if case is not None:
             self._attempt(services.case_reassign, case=case, caseworker=target, reason="test", by=self.leader)
 
-    @rule(i=index, j=index, k=st.integers(1, 4))
-    def bulk_reassign(self, i, j, k):
-        cases = self._unclosed()
-        chosen = [self._pick(cases, i + n).pk for n in range(k)] if cases else []
-        target = self._pick(self._caseworkers(), j)
-        self._attempt(rebalancing.cases_bulk_reassign, case_ids=chosen, caseworker=target, by=self.leader)
-
     @rule(i=index, on_leave=st.booleans())
     def leave_or_return(self, i, on_leave):
         status = CaseworkerStatus.ON_LEAVE if on_leave else CaseworkerStatus.ACTIVE

@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django.utils import timezone
 
-from allocation import alerts, services, tasks
+from allocation import alerts, prompt_check, services, tasks
 from allocation.models import Alert, AlertKind
 from allocation.tests.factories import open_case
 from cases.models import Case, CaseStatus
@@ -33,14 +33,21 @@ def over_cap_team():
 
 def test_tasks_are_registered_under_explicit_names():
     app.loader.import_default_modules()
-    for name in ("allocation.check_caseloads", "allocation.snapshot_caseloads", "allocation.remind_open_alerts"):
+    for name in (
+        "allocation.check_caseloads",
+        "allocation.check_teams",
+        "allocation.snapshot_caseloads",
+        "allocation.remind_open_alerts",
+    ):
         assert name in app.tasks
 
 
-@pytest.mark.parametrize("task", [tasks.check_caseloads, tasks.snapshot_caseloads, tasks.remind_open_alerts])
+@pytest.mark.parametrize(
+    "task", [tasks.check_caseloads, prompt_check.check_teams, tasks.snapshot_caseloads, tasks.remind_open_alerts]
+)
 def test_tasks_are_reliable(task):
     assert task.acks_late is True
-    assert task.autoretry_for == (tasks.DatabaseError,)
+    assert task.autoretry_for == (DatabaseError,)
     assert task.retry_backoff and task.retry_jitter
     # every retry waits less than the broker's visibility timeout
     assert task.retry_backoff_max < settings.REDIS_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
@@ -101,7 +108,7 @@ def test_a_queued_case_triggers_the_check_of_its_pool(django_capture_on_commit_c
     team = TeamFactory()
     CaseworkerFactory(team=team, cap_override=0)
     sent = []
-    monkeypatch.setattr(tasks, "enqueue_check", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(prompt_check, "enqueue", lambda **kwargs: sent.append(kwargs))
 
     with django_capture_on_commit_callbacks(execute=True):
         open_case(team=team)
@@ -109,8 +116,21 @@ def test_a_queued_case_triggers_the_check_of_its_pool(django_capture_on_commit_c
     assert sent == [{"team_ids": [], "pools": [[team.jobcenter_id, team.unit_type]]}]
 
 
-def test_the_hook_is_registered_once():
-    assert services._capacity_fell_hooks.count(tasks.check_caseloads_after_commit) == 1
+def test_lowering_a_cap_sends_the_check_of_the_team_after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    worker = CaseworkerFactory(cap_override=3)
+    sent = []
+    monkeypatch.setattr(prompt_check, "enqueue", lambda **kwargs: sent.append(kwargs))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.caseworker_update(caseworker=worker, cap_override=1)
+
+    assert sent == [{"team_ids": [worker.team_id]}]
+
+
+def test_the_prompt_check_task_checks_the_teams_it_is_given():
+    team, _ = over_cap_team()
+    prompt_check.check_teams.delay(team_ids=[team.pk]).get()
+    assert Alert.objects.filter(team=team).count() == 1
 
 
 def test_a_database_error_is_retried(monkeypatch):
@@ -130,7 +150,7 @@ def test_a_database_error_is_retried(monkeypatch):
 
 def test_enqueue_in_eager_mode_runs_the_check_at_once():
     team, _ = over_cap_team()
-    assert tasks.enqueue_check(team_ids=[team.pk]) is True
+    assert prompt_check.enqueue(team_ids=[team.pk]) is True
     assert Alert.objects.filter(team=team).count() == 1
 
 

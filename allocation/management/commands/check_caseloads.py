@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from allocation.alerts import caseloads_run
+from allocation.services import caseloads_check_run
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = caseloads_run()
+        result = caseloads_check_run()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.opened} alert(s) opened, {result.resolved} resolved, {result.open} open; "
