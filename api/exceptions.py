@@ -22,6 +22,7 @@ from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
+
 def _conflict(message: str, code: str = "conflict") -> Response:
     return Response({"detail": message, "code": code}, status=status.HTTP_409_CONFLICT)
 
