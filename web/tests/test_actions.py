@@ -101,7 +101,7 @@ def test_reassign_to_a_caseworker_on_leave_is_a_message(client, office):
     client.force_login(office.leader)
     _english(client)
     response = client.post(reverse("web:case_reassign", args=[case.pk]), {"caseworker": office.bo.pk}, follow=True)
-    assert "cannot take this case" in response.text
+    assert "is on leave" in response.text
     assert Case.objects.get(pk=case.pk).caseworker_id == office.anna.pk
 
 
