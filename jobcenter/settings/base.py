@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "core",
     "staff",
     "cases",
     "allocation",
