@@ -286,6 +286,27 @@ def test_caseworker_create_validation(world, as_admin, change, field):
     assert field in response.json()
 
 
+@pytest.mark.parametrize(
+    "username, password, field",
+    [
+        ("CW_A", None, "username"),  # "cw_a" exists: a username differs by more than its case
+        ("kirstenhansen", "kirstenhansen", "password"),  # a password equal to the username
+        ("kirstenhansen", "Kirsten Hansen 1", "password"),  # ... or too like the person's name
+    ],
+)
+def test_the_api_applies_the_same_login_rules_as_the_admin(world, as_admin, username, password, field):
+    # The rules live in the service (staff.services.login_validate), so every interface agrees.
+    body = {"username": username, "full_name": "Kirsten Hansen", "team": world.a.team.pk}
+    if password:
+        body["password"] = password
+    before = get_user_model().objects.count()
+
+    response = as_admin.post("/api/v1/caseworkers/", body, format="json")
+
+    assert response.status_code == 400 and field in response.json(), response.json()
+    assert get_user_model().objects.count() == before
+
+
 @pytest.mark.parametrize("missing", ["username", "full_name", "team"])
 def test_caseworker_create_required_fields(world, as_admin, missing):
     body = {"username": "new", "full_name": "New Person", "team": world.a.team.pk}
