@@ -22,8 +22,13 @@ so it cannot close a cycle of waits.
 
 Caseworker rows are locked FOR NO KEY UPDATE, which does not conflict with the
 KEY SHARE lock that foreign-key checks take when a case or an assignment row that
-points at the caseworker is inserted. On SQLite, transactions begin IMMEDIATE and
+points at the caseworker is inserted. `staff.services` follows the same rules for the
+rows it changes (one caseworker, or a policy's caseworkers in primary-key order) without
+importing this module, which sits above it. On SQLite, transactions begin IMMEDIATE and
 therefore serialise.
+
+Who may take a case is `engine.TAKES_A_CASE`, rendered by `rules.py` into the claims below;
+no claim here writes the condition itself.
 """
 
 from __future__ import annotations
