@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that meets an unreachable database or Redis answers 503 with Retry-After.
+    "core.outage.ServiceUnavailableMiddleware",
     # Serves collected static files from gunicorn itself (the compose stack has no other server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +97,9 @@ def _database_from_env() -> dict:
         db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
         db["OPTIONS"].setdefault("timeout", 20)
     db.setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+    # A persistent connection that died with a database restart is replaced at the start of
+    # the next request instead of failing it: service comes back by itself.
+    db.setdefault("CONN_HEALTH_CHECKS", True)
     return db
 
 
@@ -324,7 +329,10 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_cpr": {"()": "cases.cpr.CprMaskingFilter"}},
+    "filters": {
+        "mask_cpr": {"()": "cases.cpr.CprMaskingFilter"},
+        "outage": {"()": "core.outage.OutageLogFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -341,5 +349,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # A request that met an outage is one warning line, not an error with a traceback.
+        "django.request": {"handlers": [], "level": "INFO", "propagate": True, "filters": ["outage"]},
     },
 }

@@ -31,6 +31,7 @@ CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Never fall back to the development SQLite file in production.
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Hashed, compressed static files, served by WhiteNoise with far-future cache headers.
 STORAGES = {
