@@ -21,9 +21,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-_CPR_INPUT = re.compile(r"^\s*(\d{2})(\d{2})(\d{2})-?(\d{4})\s*$")
-# Anything shaped like a CPR number inside free text (log lines, exception messages).
-CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})[- ]?(\d{4})(?!\d)")
+# ASCII digits only: `\d` would also take full-width (０６１０８５) and Arabic-Indic digits,
+# and one person could be registered once per script.
+_CPR_INPUT = re.compile(r"^\s*([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})\s*$")
+
+# Anything shaped like a CPR number inside free text (log lines, exception messages), in
+# every form it takes in a request line: digits of any script or percent-encoded, and a
+# separator that is a hyphen, a dash, a space or a plus, plain or percent-encoded.
+_DIGIT = r"(?:\d|%3\d|%EF%BC%9\d|%D9%A\d|%DB%B\d)"
+_SEPARATOR = r"(?:[-\u2010-\u2015 +]|%2D|%20|%2B|%E2%80%9[0-5])?"
+CPR_IN_TEXT = re.compile(rf"(?<!\d)({_DIGIT}{{6}}){_SEPARATOR}({_DIGIT}{{4}})(?!\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def digest(number: str) -> str:
 
 
 def _is_normalised(number: str) -> bool:
-    return bool(re.fullmatch(r"\d{6}-\d{4}", number or ""))
+    return bool(re.fullmatch(r"[0-9]{6}-[0-9]{4}", number or ""))
 
 
 def mask_text(text: str) -> str:

@@ -169,3 +169,32 @@ def test_masking_something_that_is_not_a_cpr_number_shows_nothing(value):
 def test_mask_text_masks_numbers_in_free_text_only():
     text = "Borger 010170-1234 og 0202801235 ringede; sag 12345 og tlf. 12345678"
     assert cpr.mask_text(text) == "Borger 010170-XXXX og 020280-XXXX ringede; sag 12345 og tlf. 12345678"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /?q=061085%2D3512 HTTP/1.1",
+        "GET /?q=061085%2d3512 HTTP/1.1",
+        "GET /?q=061085+3512 HTTP/1.1",
+        "GET /?q=061085%203512 HTTP/1.1",
+        "GET /?q=061085%2B3512 HTTP/1.1",
+        "GET /?q=%30%36%31%30%38%35-%33%35%31%32 HTTP/1.1",  # every digit percent-encoded
+        "GET /?q=061085%E2%80%933512 HTTP/1.1",  # an en dash
+        "GET /?q=%EF%BC%90%EF%BC%96%EF%BC%91%EF%BC%90%EF%BC%98%EF%BC%95-%EF%BC%93%EF%BC%95%EF%BC%91%EF%BC%92 HTTP/1.1",
+        "søgning efter ０６１０８５-３５１２ i admin",  # full-width digits, as typed
+        "061085–3512",
+    ],
+)
+def test_mask_text_masks_every_form_a_cpr_number_takes_in_a_request_line(line):
+    masked = cpr.mask_text(line)
+    assert "3512" not in masked and "%33%35%31%32" not in masked and "３５１２" not in masked
+    assert "XXXX" in masked
+
+
+@pytest.mark.parametrize("value", ["０６１０８５-３５１２", "٠٦١٠٨٥-٣٥١٢", "۰۶۱۰۸۵-۳۵۱۲", "06１085-3512"])
+def test_only_ascii_digits_make_a_cpr_number(value):
+    # \d would take these, and one person could be registered once per script
+    with pytest.raises(ValidationError) as error:
+        cpr.parse(value)
+    assert error.value.code == "format"
