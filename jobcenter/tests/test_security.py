@@ -407,3 +407,17 @@ def test_production_turns_on_https_hsts_secure_cookies_and_referrer_policy():
     assert _settings_probe(probe, **env) == (
         "(True, 31536000, True, True, True, True, 'same-origin', 'DENY', True, 'axes.middleware.AxesMiddleware')"
     )
+
+
+@pytest.mark.parametrize("password, accepted", [("Lærke-vej-1", False), ("Lærke-vej-12", True)])
+def test_a_password_has_at_least_twelve_characters(password, accepted):
+    # ASVS 2.1.1 (issue 13, finding 12): 12, not Django's default 8
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    try:
+        password_validation.validate_password(password)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
