@@ -24,6 +24,7 @@ RUN export DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_u
         CPR_ENCRYPTION_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
         DJANGO_ALLOWED_HOSTS=localhost \
         DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+        EMAIL_URL=smtp://localhost:25 \
     && python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv --verbosity 0 \
     && rm -f /tmp/build.sqlite3

@@ -51,12 +51,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from gunicorn itself (the compose stack has no other server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # A view that meets an unreachable database or Redis answers 503 with Retry-After.
     "core.outage.ServiceUnavailableMiddleware",
     # Answers may carry personal data: none is stored by a browser or proxy cache.
     "core.privacy.NoStoreMiddleware",
-    # Serves collected static files from gunicorn itself (the compose stack has no other server).
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -16,6 +16,12 @@ if SECRET_KEY in _KNOWN_DEFAULTS or len(SECRET_KEY) < 50:
 if CPR_ENCRYPTION_KEY in {"", "local-development-cpr-key", "test-cpr-key"} or len(CPR_ENCRYPTION_KEY) < 32:
     raise ImproperlyConfigured("CPR_ENCRYPTION_KEY must be a random value of at least 32 characters.")
 
+# Without a real mail server, reset links (live tokens) and alert e-mails would be printed
+# to the log or dropped: refuse to start instead.
+_EMAIL_URL = env("EMAIL_URL", default="")
+if _EMAIL_URL.split(":", 1)[0] in {"", "consolemail", "dummymail", "filemail", "memorymail"}:
+    raise ImproperlyConfigured("EMAIL_URL must name a real mail server, e.g. smtp+tls://user:pw@smtp.example.dk:587.")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

@@ -378,6 +378,7 @@ def test_the_deployment_check_passes_with_only_the_required_environment(tmp_path
         "CPR_ENCRYPTION_KEY": secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "jobcenter.example.dk",
         "DATABASE_URL": "postgres://jobcenter:secret@db.example.dk:5432/jobcenter",
+        "EMAIL_URL": "smtp+tls://jobcenter:secret@smtp.example.dk:587",
     }
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
@@ -398,6 +399,7 @@ def test_production_turns_on_https_hsts_secure_cookies_and_referrer_policy():
         "CPR_ENCRYPTION_KEY": secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "jobcenter.example.dk",
         "DATABASE_URL": "postgres://jobcenter:secret@db.example.dk:5432/jobcenter",
+        "EMAIL_URL": "smtp+tls://jobcenter:secret@smtp.example.dk:587",
     }
     probe = (
         "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, "

@@ -48,6 +48,7 @@ def _production(**overrides: str | None) -> subprocess.CompletedProcess:
         "CPR_ENCRYPTION_KEY": GOOD_CPR_KEY,
         "DJANGO_ALLOWED_HOSTS": "jobcenter.example.dk,localhost",
         "DATABASE_URL": "postgres://jobcenter:pw@postgres:5432/jobcenter",
+        "EMAIL_URL": "smtp+tls://jobcenter:pw@smtp.example.dk:587",
     }
     env.update(overrides)
     return _run("production", **{k: v for k, v in env.items() if v is not None})
@@ -102,6 +103,14 @@ def test_production_refuses_a_default_or_weak_secret_key(secret):
 @pytest.mark.parametrize("key", ["local-development-cpr-key", "test-cpr-key", "too-short-cpr-key"])
 def test_production_refuses_a_default_or_weak_cpr_key(key):
     _refused(_production(CPR_ENCRYPTION_KEY=key), "CPR_ENCRYPTION_KEY")
+
+
+@pytest.mark.parametrize("url", [None, "", "consolemail://", "dummymail://", "filemail:///tmp/mail"])
+def test_production_refuses_to_start_without_a_real_mail_server(url):
+    # Reset links carry live tokens; printed to the console they would be in the log.
+    if url is None and _dotenv_defines("EMAIL_URL"):
+        pytest.skip("the local .env sets EMAIL_URL")
+    _refused(_production(EMAIL_URL=url) if url is not None else _production(EMAIL_URL=None), "EMAIL_URL")
 
 
 def test_production_debug_is_off_unless_asked():
@@ -162,6 +171,7 @@ def test_the_image_build_can_collect_hashed_static_files(tmp_path):
         "CPR_ENCRYPTION_KEY": "c" * 48,
         "DJANGO_ALLOWED_HOSTS": "localhost",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}",
+        "EMAIL_URL": "smtp://localhost:25",
     }
     # when collectstatic runs, as in the Dockerfile
     result = subprocess.run(

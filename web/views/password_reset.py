@@ -17,11 +17,16 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
+from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
+
+from web.tasks import send_password_reset
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +73,30 @@ def _link_lifetime() -> str:
     return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
+class BackgroundPasswordResetForm(PasswordResetForm):
+    """Django's form, but the e-mail is made and sent by the worker (web/tasks.py): a
+    registered address then answers as fast as an unknown one."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        arguments = {
+            "domain": context["domain"],
+            "protocol": context["protocol"],
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+            "extra": {"link_lifetime": str(context.get("link_lifetime", ""))},
+        }
+        try:
+            send_password_reset.apply_async(args=[context["user"].pk], kwargs=arguments)
+        except (KombuError, OSError):
+            # Without a broker the link is still sent, in the request: an outage of the
+            # worker must not lock anybody out of their account.
+            logger.warning("Broker unreachable; sending the password-reset e-mail in the request")
+            send_password_reset(context["user"].pk, **arguments)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password-reset form (templates in registration/), behind the two limits."""
+
+    form_class = BackgroundPasswordResetForm
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
