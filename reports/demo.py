@@ -23,8 +23,9 @@ from allocation.demo.synthetic import CprSource, outcome_for, person_name
 from allocation.models import AssignmentReason, CaseAssignment, CaseloadSnapshot
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus, Citizen, Outcome, TargetGroup
-from cases.trials import Exclusion, Trial, TrialArm, TrialEnrolment, arm_for_draw, draw_value
 from staff.models import Caseworker, Jobcenter, Team, UnitType
+from trials.draw import arm_for_draw, draw_value
+from trials.models import Exclusion, Trial, TrialArm, TrialEnrolment
 
 TRIAL_NAME = "Lærkevej-forsøget (demo)"
 DAYS = 365

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import IntegrityError
 from django.utils import timezone
 
-from cases import trials
 from cases.models import Case, CaseStatus, Citizen
 from staff.models import Caseworker, CaseworkerStatus, Team
+from trials import services as trial_services
 
 from .. import intake, locking
 from ..errors import CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
@@ -51,7 +51,7 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
 def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> Case:
     now = timezone.now()
     # A running trial randomises the case to an arm first; the arm's teams are its pool.
-    assessment = trials.trial_assess(citizen=citizen, programme=programme, target_group=target_group, now=now)
+    assessment = trial_services.trial_assess(citizen=citizen, programme=programme, target_group=target_group, now=now)
     team_ids: tuple[int, ...] = ()
     if assessment is not None and assessment.included:
         programme, team_ids = assessment.programme, assessment.team_ids
@@ -73,7 +73,7 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
         reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
         _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=by, now=now)
     if assessment is not None:
-        trials.trial_enrolment_record(case=case, assessment=assessment, now=now)
+        trial_services.trial_enrolment_record(case=case, assessment=assessment, now=now)
     return case
 
 

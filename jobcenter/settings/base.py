@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "staff",
     "cases",
+    "trials",
     "allocation",
     "api",
     "web",

@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from cases.trials import Trial, TrialArm, TrialEnrolment, trial_arms_validate
+from .models import Trial, TrialArm, TrialEnrolment
+from .services import trial_arms_validate
 
 
 class TrialArmFormSet(BaseInlineFormSet):

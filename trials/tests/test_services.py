@@ -1,32 +1,25 @@
-"""The trial models and the draw (cases.trials). Kept here because they use the allocation
-services to build cases, which cases may not import."""
+"""Trials at intake, read and recorded (trials.services, trials.selectors).
+
+The intake that asks them lives in allocation, above trials in the layers; these tests
+write the case rows an assessment reads (a citizen's earlier cases) directly, and
+`allocation/tests/test_trial_intake.py` proves that intake records what they assess.
+"""
 
 import datetime
-import hashlib
-import hmac
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from allocation import services
-from allocation.tests.factories import open_case
+from cases.models import Case, CaseStatus
 from cases.tests.factories import CitizenFactory
-from cases.trials import (
-    Exclusion,
-    Trial,
-    TrialArm,
-    TrialEnrolment,
-    age_on,
-    arm_for_draw,
-    draw_value,
-    trial_arm_team_ids,
-    trial_arms_validate,
-    trial_assess,
-    trial_enrolment_record,
-)
+from staff import services as staff_services
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
+from trials.draw import draw_value
+from trials.models import Exclusion, Trial, TrialArm, TrialEnrolment
+from trials.selectors import arm_team_ids
+from trials.services import trial_arms_validate, trial_assess, trial_enrolment_record
 
 pytestmark = pytest.mark.django_db
 
@@ -66,38 +59,24 @@ def setting():
     return jobcenter, ordinary, low, trial
 
 
-# --- The draw ------------------------------------------------------------------------------
+def earlier_case(*, citizen, team, opened_at=NOW - datetime.timedelta(days=30)) -> Case:
+    """A closed case of the citizen's, held by the team's caseworker: history an assessment reads."""
+    return Case.objects.create(
+        citizen=citizen,
+        jobcenter=citizen.jobcenter,
+        programme=team.unit_type,
+        status=CaseStatus.CLOSED,
+        caseworker=team.caseworkers.get(),
+        opened_at=opened_at,
+        closed_at=NOW - datetime.timedelta(days=1),
+        outcome="other",
+    )
 
 
-def test_draw_is_the_keyed_hash_of_trial_and_citizen():
-    expected = int.from_bytes(hmac.new(b"s", b"3:42", hashlib.sha256).digest()[:8], "big") / 2**64
-    assert draw_value(seed="s", trial_id=3, citizen_id=42) == expected
-    assert draw_value(seed="s", trial_id=3, citizen_id=42) == draw_value(seed="s", trial_id=3, citizen_id=42)
-    assert draw_value(seed="t", trial_id=3, citizen_id=42) != expected
-
-
-def test_arm_boundaries_follow_the_ratios():
-    assert arm_for_draw(draw=0.0, ratios=[(1, 1), (2, 1)]) == 1
-    assert arm_for_draw(draw=0.4999, ratios=[(1, 1), (2, 1)]) == 1
-    assert arm_for_draw(draw=0.5, ratios=[(1, 1), (2, 1)]) == 2
-    assert arm_for_draw(draw=0.24, ratios=[(1, 1), (2, 3)]) == 1
-    assert arm_for_draw(draw=0.25, ratios=[(1, 1), (2, 3)]) == 2
-    assert arm_for_draw(draw=0.999999, ratios=[(1, 1), (2, 3)]) == 2
-    with pytest.raises(ValueError):
-        arm_for_draw(draw=0.5, ratios=[])
-
-
-def test_draws_are_uniform_enough_to_honour_a_two_to_one_ratio():
-    arms = [
-        arm_for_draw(draw=draw_value(seed="demo", trial_id=1, citizen_id=c), ratios=[(1, 2), (2, 1)])
-        for c in range(6000)
-    ]
-    assert arms.count(1) / len(arms) == pytest.approx(2 / 3, abs=0.02)
-
-
-def test_age_on_counts_birthdays():
-    assert age_on(birth_date=datetime.date(1990, 3, 2), day=datetime.date(2026, 3, 1)) == 35
-    assert age_on(birth_date=datetime.date(1990, 3, 2), day=datetime.date(2026, 3, 2)) == 36
+def queued_case(*, citizen, programme="standard") -> Case:
+    return Case.objects.create(
+        citizen=citizen, jobcenter=citizen.jobcenter, programme=programme, status=CaseStatus.QUEUED, opened_at=NOW
+    )
 
 
 # --- Assessment at intake -------------------------------------------------------------------
@@ -151,11 +130,7 @@ def test_years_on_benefits_count_from_the_first_case(setting):
         trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW).excluded
         == Exclusion.TOO_FEW_YEARS
     )
-    case = open_case(team=ordinary, citizen=citizen)
-    services.case_close(case=case, outcome="other")
-    from cases.models import Case
-
-    Case.objects.filter(pk=case.pk).update(opened_at=NOW - datetime.timedelta(days=6 * 365))
+    earlier_case(citizen=citizen, team=ordinary, opened_at=NOW - datetime.timedelta(days=6 * 365))
     # Long enough on benefits now; their old caseworker is still there, so continuity wins.
     assert (
         trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW).excluded == Exclusion.EARLIER_CASE
@@ -166,15 +141,11 @@ def test_continuity_only_excludes_when_the_earlier_caseworker_could_take_them(se
     jobcenter, ordinary, low, trial = setting
     citizen = CitizenFactory(jobcenter=jobcenter)
     # the earlier case predates the trial, so intake did not draw it into an arm
-    starts_on = trial.starts_on
-    Trial.objects.filter(pk=trial.pk).update(starts_on=datetime.date(2999, 1, 1))
-    case = open_case(team=ordinary, citizen=citizen)
-    Trial.objects.filter(pk=trial.pk).update(starts_on=starts_on)
-    services.case_close(case=case, outcome="moved")
+    case = earlier_case(citizen=citizen, team=ordinary, opened_at=NOW - datetime.timedelta(days=400))
     assert (
         trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW).excluded == Exclusion.EARLIER_CASE
     )
-    services.caseworker_update(caseworker=case.caseworker, status="on_leave")
+    staff_services.caseworker_update(caseworker=case.caseworker, status="on_leave")
     assert trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW).included
 
 
@@ -188,6 +159,31 @@ def test_an_arm_without_teams_in_the_jobcenter_excludes(setting):
     assert assessment.excluded == Exclusion.NO_ARM_TEAMS
 
 
+def test_a_trial_starts_at_midnight_danish_time_not_utc():
+    jobcenter = JobcenterFactory()
+    team = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    CaseworkerFactory(team=team)
+    trial = make_trial(jobcenter=jobcenter, arms=[("Only", [team], 1)])
+    Trial.objects.filter(pk=trial.pk).update(starts_on=datetime.date(2026, 3, 2))
+    citizen = CitizenFactory(jobcenter=jobcenter)
+    utc = datetime.UTC
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Copenhagen: the trial has begun
+    started = trial_assess(
+        citizen=citizen, programme="standard", target_group="", now=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=utc)
+    )
+    assert started is not None and started.trial_id == trial.pk
+    # 22:30 UTC is 23:30 on 1 March in Copenhagen: not yet
+    assert (
+        trial_assess(
+            citizen=citizen,
+            programme="standard",
+            target_group="",
+            now=datetime.datetime(2026, 3, 1, 22, 30, tzinfo=utc),
+        )
+        is None
+    )
+
+
 # --- The record ----------------------------------------------------------------------------
 
 
@@ -195,11 +191,10 @@ def test_the_draw_is_recorded_once_and_cannot_be_changed_or_deleted(setting):
     jobcenter, ordinary, low, trial = setting
     citizen = CitizenFactory(jobcenter=jobcenter)
     assessment = trial_assess(citizen=citizen, programme="standard", target_group="", now=NOW)
-    # intake draws and records the enrolment itself (allocation.services.case_create)
-    case = services.case_create(citizen=citizen, programme="standard")
-    enrolment = TrialEnrolment.objects.get(case=case)
+    case = queued_case(citizen=citizen, programme=assessment.programme)
+    enrolment = trial_enrolment_record(case=case, assessment=assessment, now=NOW)
+    enrolment.refresh_from_db()
     assert (enrolment.arm_id, enrolment.draw, enrolment.excluded) == (assessment.arm_id, assessment.draw, "")
-    assert case.programme == assessment.programme
     enrolment.arm_id = None
     with pytest.raises(ValidationError):
         enrolment.save()
@@ -211,15 +206,15 @@ def test_the_draw_is_recorded_once_and_cannot_be_changed_or_deleted(setting):
         enrolment.delete()
     with pytest.raises(IntegrityError), transaction.atomic():
         trial_enrolment_record(case=case, assessment=assessment, now=NOW)
-    assert TrialEnrolment.objects.get().arm_id == assessment.arm_id
-    assert trial_arm_team_ids(case_id=case.pk) == assessment.team_ids
-    not_in_trial = open_case(team=low)  # the trial covers the standard programme only
-    assert trial_arm_team_ids(case_id=not_in_trial.pk) == ()
+    stored = TrialEnrolment.objects.get()
+    assert stored.arm_id == assessment.arm_id
+    # where the queue may later place the case: the same teams the assessment named
+    assert arm_team_ids(arm_id=stored.arm_id) == assessment.team_ids
 
 
 def test_the_database_refuses_an_enrolment_both_drawn_and_excluded(setting):
     jobcenter, ordinary, low, trial = setting
-    case = open_case(team=ordinary)
+    case = queued_case(citizen=CitizenFactory(jobcenter=jobcenter))
     with pytest.raises(IntegrityError), transaction.atomic():
         TrialEnrolment.objects.create(
             trial=trial, case=case, arm=trial.arms.first(), draw=0.1, excluded="too_young", drawn_at=NOW
