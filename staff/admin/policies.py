@@ -1,4 +1,8 @@
-"""Caseload policies: one row per role, whose cap changes through `policy_set_cap`."""
+"""Caseload policies: one row per role, whose cap changes through `policy_set_cap`.
+
+That is the allocation service (`allocation.services.policy_set_cap`): a raised cap drains
+the queue, a lowered one is checked against the limits.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from staff.admin import ServiceErrorsMixin, marker
-from staff.models import CaseloadPolicy, Caseworker
+from allocation import services
 
-from .. import services
+from ..models import CaseloadPolicy, Caseworker
+from .common import ServiceErrorsMixin, marker
 
 
 def _count_by_role(caseworkers: QuerySet[Caseworker]) -> Coalesce:

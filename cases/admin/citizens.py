@@ -1,6 +1,7 @@
-"""Django admin for citizens: the CPR number is shown masked everywhere, never in full.
+"""Citizens and their access log: the CPR number is shown masked everywhere, never in full.
 
-Cases are registered in `allocation.admin`, because opening one allocates it.
+The CPR search and the access log are mixins, because the case admin (`cases.admin.cases`)
+finds and shows citizens the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from staff.admin import ReadOnlyAdmin, ServiceErrorsMixin, ViewOnlyInline, adopt
+from staff.admin.common import ReadOnlyAdmin, ServiceErrorsMixin, ViewOnlyInline, adopt
 
-from . import cpr as cpr_rules
-from . import services
-from .access_log import citizen_access_record
-from .models import AccessAction, Case, Citizen, CitizenAccess
+from .. import cpr as cpr_rules
+from .. import services
+from ..access_log import citizen_access_record
+from ..models import AccessAction, Case, Citizen, CitizenAccess
 
 # Both input forms of DOMAIN.md, whether or not the date is real: an impossible date is
 # still somebody's mistyped number and must not be echoed back into the page.

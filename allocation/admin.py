@@ -1,13 +1,15 @@
-"""Records the system keeps: assignments, alerts and caseload snapshots, read-only."""
+"""Django admin of allocation's own records: assignments, alerts and caseload snapshots,
+read-only (the admins of caseworkers, policies and cases live with their models, in
+`staff.admin` and `cases.admin`)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from staff.admin import ReadOnlyAdmin, marker
+from staff.admin.common import ReadOnlyAdmin, marker
 
-from ..models import Alert, CaseAssignment, CaseloadSnapshot
+from .models import Alert, CaseAssignment, CaseloadSnapshot
 
 
 @admin.register(CaseAssignment)

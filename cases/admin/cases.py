@@ -1,4 +1,8 @@
-"""Cases: opening one allocates it; afterwards only the target group is edited here."""
+"""Cases: opening one allocates it; afterwards only the target group is edited here.
+
+Opening a case is the allocation service `case_create` (it chooses the caseworker or
+queues the case), and the history shown is allocation's record of who held the case.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin import CitizenAccessLogMixin, CprSearchMixin
-from cases.models import Case, CaseStatus
-from staff.admin import ServiceErrorsMixin, ViewOnlyInline, adopt
+from allocation import services
+from allocation.errors import AllocationError
+from allocation.models import CaseAssignment
+from staff.admin.common import ServiceErrorsMixin, ViewOnlyInline, adopt
 from staff.models import Caseworker
 
-from .. import services
-from ..errors import AllocationError
-from ..models import CaseAssignment
+from ..models import Case, CaseStatus
+from .citizens import CitizenAccessLogMixin, CprSearchMixin
 
 
 class CaseAddForm(forms.ModelForm):

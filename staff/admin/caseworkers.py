@@ -1,4 +1,9 @@
-"""Caseworkers: adding one creates the login; changes and actions go through the services."""
+"""Caseworkers: adding one creates the login; changes and actions go through the services.
+
+Creating and changing a caseworker are allocation services (`allocation.services`):
+capacity that appears drains the queue, capacity that disappears is checked against the
+limits. Deleting one is staff's own service.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,12 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from staff import services as staff_services
-from staff.admin import ServiceErrorsMixin, adopt, load_text
-from staff.models import Caseworker, CaseworkerStatus, Role
+from allocation import services
+from allocation.errors import AllocationError
 
-from .. import services
-from ..errors import AllocationError
+from .. import services as staff_services
+from ..models import Caseworker, CaseworkerStatus, Role
+from .common import ServiceErrorsMixin, adopt, load_text
 
 User = get_user_model()
 
