@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "api",
     "web",
     "reports",
+    # Demo data, on top of every app (no app imports it); its commands are seed_demo and
+    # seed_demo_history.
+    "demo",
 ]
 
 MIDDLEWARE = [

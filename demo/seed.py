@@ -19,10 +19,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from allocation import services
 from cases.models import Case, Citizen
 from staff.models import Caseworker, CaseworkerStatus, Jobcenter, Team
 
-from .. import services
 from .bulk import run_in_bulk
 from .intake import case_specs, run_with_services
 from .structure import (

@@ -18,14 +18,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from allocation.demo.structure import MUNICIPALITY_CODE
-from allocation.demo.synthetic import CprSource, outcome_for, person_name
 from allocation.models import AssignmentReason, CaseAssignment, CaseloadSnapshot
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus, Citizen, Outcome, TargetGroup
 from staff.models import Caseworker, Jobcenter, Team, UnitType
 from trials.draw import arm_for_draw, draw_value
 from trials.models import Exclusion, Trial, TrialArm, TrialEnrolment
+
+from .structure import MUNICIPALITY_CODE
+from .synthetic import CprSource, outcome_for, person_name
 
 TRIAL_NAME = "Lærkevej-forsøget (demo)"
 DAYS = 365

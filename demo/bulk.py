@@ -15,12 +15,12 @@ from datetime import datetime
 
 from tqdm import tqdm
 
+from allocation import engine, services
+from allocation.models import AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus, Citizen
 from staff.models import Caseworker, Jobcenter
 
-from .. import engine, services
-from ..models import AssignmentReason, CaseAssignment
 from .intake import CaseSpec, staff_changes
 from .structure import Staff
 from .synthetic import timeline

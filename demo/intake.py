@@ -15,13 +15,13 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from tqdm import tqdm
 
+from allocation import services
+from allocation.models import AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
 from cases import services as case_services
 from cases.models import Case, CaseStatus, Citizen
 from staff.models import CaseworkerStatus, Jobcenter, UnitType
 
-from .. import services
-from ..models import AssignmentReason, CaseAssignment
 from .structure import GOES_ON_LEAVE, STOPS_TAKING_CASES, Staff
 from .synthetic import CprSource, age_range_for, outcome_for, person_name, target_group_for, timeline
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from allocation.models import CaseloadSnapshot
 from allocation.tests.factories import open_case
 from cases.models import Case, CaseStatus
-from reports.demo import CLOSED_PER_CASEWORKER, DAYS, TRIAL_CASES_PER_ARM, TRIAL_NAME, seed_demo_history
+from demo.history import CLOSED_PER_CASEWORKER, DAYS, TRIAL_CASES_PER_ARM, TRIAL_NAME, seed_demo_history
 from reports.figures.trial import trial_report
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
 from trials.draw import arm_for_draw, draw_value

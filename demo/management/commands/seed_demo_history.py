@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo import DemoMissing, seed_demo_history
+from demo.history import DemoMissing, seed_demo_history
 
 
 class Command(BaseCommand):

@@ -7,12 +7,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F
 
-from allocation import demo
-from allocation.demo.synthetic import CprSource, seventh_digits_for
 from allocation.models import CaseAssignment
 from allocation.reconcile import caseload_drift
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus, Citizen
+from demo import seed as demo
+from demo.synthetic import CprSource, seventh_digits_for
 from staff.models import Caseworker, CaseworkerStatus, Jobcenter, Team, UnitType
 
 pytestmark = pytest.mark.django_db

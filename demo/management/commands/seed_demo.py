@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from allocation.demo import BULK_FROM_SCALE, DemoLogin, demo_logins_status, seed_demo
+from demo.seed import BULK_FROM_SCALE, DemoLogin, demo_logins_status, seed_demo
 from staff.models import Jobcenter
 
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from allocation import services
 from staff import services as staff_services
 from staff.models import Caseworker, Jobcenter, Role, Team, UnitType
 
-from .. import services
 from .synthetic import ascii_slug, person_name, username_for
 
 User = get_user_model()
