@@ -36,8 +36,8 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 from cases.models import Case, CaseStatus, Citizen
-from cases.trials import Trial
 from staff.models import Caseworker, Team
+from trials.models import Trial
 
 from . import rules
 from .models import AssignmentReason, CaseAssignment

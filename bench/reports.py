@@ -150,7 +150,6 @@ def report_calls():
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from cases.trials import Trial
     from reports import presenters
     from reports.figures.capacity import capacity_plan
     from reports.figures.caseloads import caseload_trend, queue_now, queue_waiting
@@ -158,6 +157,7 @@ def report_calls():
     from reports.figures.keyfigures import key_figures
     from reports.figures.trial import trial_report
     from reports.scope import ReportFilter, report_scope
+    from trials.models import Trial
 
     today = timezone.localdate()
     year = ReportFilter(date_from=today - datetime.timedelta(days=364), date_to=today)

@@ -144,7 +144,3 @@ class CitizenAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.citizen_id}"
-
-
-# Trial models live in their own module (with the draw); importing them here registers them.
-from .trials import Trial, TrialArm, TrialEnrolment  # noqa: E402, F401

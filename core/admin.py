@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ def error_text(error: Exception) -> str:
     """An application error's message in the user's language; a race's general sentence."""
     if isinstance(error, ApplicationError):
         return error.text
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
     return str(RACE_MESSAGE)
 
 
@@ -27,7 +30,7 @@ class ServiceErrorsMixin:
     application error or the database with a constraint. That must not be a 500.
     """
 
-    service_errors: tuple[type[Exception], ...] = (ApplicationError, IntegrityError)
+    service_errors: tuple[type[Exception], ...] = (ApplicationError, ValidationError, IntegrityError)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from jobcenter.charts import nice_scale
+from ui.charts import nice_scale
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 24, 12, 28

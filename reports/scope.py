@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocation.selectors import is_admin, jobcenters_visible_to, teams_visible_to
-from cases.trials import Trial
 from staff.models import UnitType
+from trials.models import Trial
 
 MAX_PERIOD_DAYS = 3 * 366
 

@@ -10,7 +10,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jobcenter.charts import nice_scale
+from ui.charts import nice_scale
 
 
 @dataclass(frozen=True)

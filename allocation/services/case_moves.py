@@ -6,15 +6,17 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import trials
 from cases.models import Case, CaseStatus, Citizen
 from core.db import violated_constraint
 from staff.models import Caseworker, Team
+from trials import selectors as trial_selectors
+from trials import services as trial_services
+from trials.models import Exclusion
 
 from .. import engine, intake, locking, prompt_check
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
-from .choosing import Pool, _allocate, _end_assignment, _start_assignment
+from .choosing import Pool, _allocate, _end_assignment, _keeps_earlier_caseworker, _start_assignment
 from .queue import _after_capacity_rose, queue_drain
 
 # The partial unique constraint "one case that is not closed per citizen" (cases.models).
@@ -54,13 +56,29 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
 @locking.retry_on_conflict()
 def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> Case:
     now = timezone.now()
+    pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme)
     # A running trial randomises the case to an arm first; the arm's teams are its pool.
-    assessment = trials.trial_assess(citizen=citizen, programme=programme, target_group=target_group, now=now)
-    team_ids: tuple[int, ...] = ()
+    # Continuity beats randomisation, by allocation's own rule: a citizen whose most recent
+    # caseworker may take a case in this pool keeps them and is recorded as excluded.
+    trial = trial_selectors.trial_running(
+        jobcenter_id=citizen.jobcenter_id, programme=programme, day=timezone.localdate(now)
+    )
+    assessment = None
+    if trial is not None:
+        assessment = trial_services.trial_assess(
+            trial=trial,
+            citizen=citizen,
+            programme=programme,
+            target_group=target_group,
+            now=now,
+            keeps_earlier_caseworker=_keeps_earlier_caseworker(pool=pool, citizen_id=citizen.pk),
+        )
     if assessment is not None and assessment.included:
-        programme, team_ids = assessment.programme, assessment.team_ids
-    pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme, team_ids=team_ids)
+        pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=assessment.programme, team_ids=assessment.team_ids)
+        programme = assessment.programme
     decision = _allocate(pool=pool, citizen_id=citizen.pk)
+    if assessment is not None and assessment.excluded == Exclusion.EARLIER_CASE and not decision.continuity:
+        raise locking.Retry()  # the earlier caseworker filled up meanwhile: assess again
     case = Case(
         citizen=citizen,
         jobcenter_id=citizen.jobcenter_id,
@@ -77,7 +95,7 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
         reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
         _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=by, now=now)
     if assessment is not None:
-        trials.trial_enrolment_record(case=case, assessment=assessment, now=now)
+        trial_services.trial_enrolment_record(case=case, assessment=assessment, now=now)
     return case
 
 

@@ -76,6 +76,12 @@ _RANKED_CANDIDATES_SQL = f"""
 """  # noqa: S608 - table names and the rules' constants, no input
 
 
+def _keeps_earlier_caseworker(*, pool: Pool, citizen_id: int) -> bool:
+    """Whether continuity decides this intake: the citizen's most recent caseworker is in
+    the pool and may take a case (the same query, and so the same rule, as `_allocate`)."""
+    return bool(_ranked_candidates(pool=pool, citizen_id=citizen_id)[2])
+
+
 def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:
     """Decide, and take the slot; `Retry` when another transaction took it first.
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from cases import trials
 from cases.models import Case, CaseStatus
 from staff.models import Caseworker
+from trials import selectors as trial_selectors
 
 from .. import engine, locking
 from ..models import AssignmentReason
@@ -46,7 +46,7 @@ def _drain_one(*, pool: Pool) -> bool:
     for case_id, citizen_id, arm_id in queued.iterator(chunk_size=100):
         if arm_id in full_arms:
             continue
-        arm_teams = trials.arm_team_ids(arm_id=arm_id) if arm_id else ()  # the arm is read already
+        arm_teams = trial_selectors.arm_team_ids(arm_id=arm_id) if arm_id else ()  # the arm is read already
         # The slot first, the case row second: the lock order of locking.py.
         decision = _allocate(pool=Pool(pool.jobcenter_id, pool.programme, arm_teams), citizen_id=citizen_id)
         if decision.queued:

@@ -18,9 +18,9 @@ from allocation.errors import DuplicateOpenCase
 from allocation.models import AssignmentReason, CaseAssignment
 from cases.models import Case, CaseStatus
 from cases.tests.factories import CitizenFactory
-from cases.trials import Trial, TrialArm
 from staff.models import Caseworker, CaseworkerStatus
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory, UserFactory
+from trials.models import Trial, TrialArm
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

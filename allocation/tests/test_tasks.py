@@ -3,6 +3,9 @@
 import datetime
 
 import pytest
+
+# The project's app (jobcenter.celery, the wiring above allocation), which the shared tasks bind to.
+from celery import current_app as app
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -13,7 +16,6 @@ from allocation import alerts, prompt_check, services, tasks
 from allocation.models import Alert, AlertKind
 from allocation.tests.factories import open_case
 from cases.models import Case, CaseStatus
-from jobcenter.celery import app
 from staff.models import Caseworker
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
 

@@ -6,10 +6,11 @@ import pytest
 
 from allocation import services
 from allocation.tests.factories import open_case
-from cases import trials
 from cases.tests.factories import CitizenFactory
-from cases.trials import Trial, TrialArm, TrialEnrolment, draw_value
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
+from trials import services as trial_services
+from trials.draw import draw_value
+from trials.models import Trial, TrialArm, TrialEnrolment
 
 pytestmark = pytest.mark.django_db
 
@@ -99,26 +100,72 @@ def test_a_drawn_case_whose_arm_is_full_does_not_hold_up_the_queue_behind_it():
     assert drawn.status == "queued"
 
 
-def test_a_trial_starts_at_midnight_danish_time_not_utc():
+def test_intake_records_what_the_assessment_says():
     jobcenter = JobcenterFactory()
-    team = TeamFactory(jobcenter=jobcenter, unit_type="standard")
-    CaseworkerFactory(team=team)
-    trial = _trial(jobcenter, [team])
-    Trial.objects.filter(pk=trial.pk).update(starts_on=datetime.date(2026, 3, 2))
+    ordinary = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    low = TeamFactory(jobcenter=jobcenter, unit_type="trial")
+    CaseworkerFactory(team=ordinary)
+    CaseworkerFactory(team=low)
+    _trial(jobcenter, [ordinary], [low])
     citizen = CitizenFactory(jobcenter=jobcenter)
-    utc = datetime.UTC
-    # 23:30 UTC on 1 March is 00:30 on 2 March in Copenhagen: the trial has begun
-    started = trials.trial_assess(
-        citizen=citizen, programme="standard", target_group="", now=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=utc)
+    assessment = trial_services.trial_assess(
+        keeps_earlier_caseworker=False,
+        citizen=citizen,
+        programme="standard",
+        target_group="",
+        now=datetime.datetime.now(tz=datetime.UTC),
     )
-    assert started is not None and started.trial_id == trial.pk
-    # 22:30 UTC is 23:30 on 1 March in Copenhagen: not yet
+    # intake draws and records the enrolment itself
+    case = services.case_create(citizen=citizen, programme="standard")
+    enrolment = TrialEnrolment.objects.get(case=case)
+    assert (enrolment.arm_id, enrolment.draw, enrolment.excluded) == (assessment.arm_id, assessment.draw, "")
+    assert case.programme == assessment.programme
+
+
+def _returning_citizen(*, team, caseworker):
+    """A citizen whose earlier case, held by `caseworker`, closed before the trial began."""
+    citizen = CitizenFactory(jobcenter=team.jobcenter)
+    case = services.case_create(citizen=citizen, programme=team.unit_type)
+    assert case.caseworker_id == caseworker.pk
+    services.case_close(case=case, outcome="job")
+    return citizen
+
+
+def test_a_returning_citizen_whose_caseworker_is_full_is_drawn_not_recorded_as_kept():
+    # Observed before: recorded as "kept their earlier caseworker" while the case went elsewhere.
+    jobcenter = JobcenterFactory()
+    ordinary = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    low = TeamFactory(jobcenter=jobcenter, unit_type="trial")
+    earlier = CaseworkerFactory(team=ordinary, cap_override=1)
+    citizen = _returning_citizen(team=ordinary, caseworker=earlier)
+    other = CaseworkerFactory(team=ordinary)
+    CaseworkerFactory(team=low)
+    open_case(team=ordinary)  # goes to `earlier` (lowest load ratio): now she is full
     assert (
-        trials.trial_assess(
-            citizen=citizen,
-            programme="standard",
-            target_group="",
-            now=datetime.datetime(2026, 3, 1, 22, 30, tzinfo=utc),
-        )
-        is None
+        services.case_create(citizen=CitizenFactory(jobcenter=jobcenter), programme="standard").caseworker_id
+        == other.pk
     )
+    _trial(jobcenter, [ordinary], [low])
+
+    case = services.case_create(citizen=citizen, programme="standard")
+
+    enrolment = TrialEnrolment.objects.get(case=case)
+    assert enrolment.excluded == "" and enrolment.arm_id is not None
+    assert case.caseworker_id != earlier.pk
+
+
+def test_a_returning_citizen_whose_caseworker_has_room_keeps_them_and_is_recorded_so():
+    jobcenter = JobcenterFactory()
+    ordinary = TeamFactory(jobcenter=jobcenter, unit_type="standard")
+    low = TeamFactory(jobcenter=jobcenter, unit_type="trial")
+    earlier = CaseworkerFactory(team=ordinary, cap_override=5)
+    citizen = _returning_citizen(team=ordinary, caseworker=earlier)
+    CaseworkerFactory(team=low)
+    _trial(jobcenter, [ordinary], [low])
+
+    case = services.case_create(citizen=citizen, programme="standard")
+
+    enrolment = TrialEnrolment.objects.get(case=case)
+    assert (enrolment.excluded, enrolment.arm_id) == ("earlier_case", None)
+    assert case.caseworker_id == earlier.pk
+    assert case.assignments.get().reason == "continuity"

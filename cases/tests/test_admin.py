@@ -184,7 +184,7 @@ def test_a_duplicate_that_slips_past_the_form_is_a_message_not_a_500(admin_clien
     existing = CitizenFactory()
     data = form_data(admin_client.get(admin_url(Citizen, "add")))
     data.update(name="Twin", cpr_number=existing.cpr, jobcenter=str(existing.jobcenter_id))
-    monkeypatch.setattr("cases.admin.services.citizen_find_by_cpr", lambda *, cpr: None)
+    monkeypatch.setattr("cases.admin.citizens.services.citizen_find_by_cpr", lambda *, cpr: None)
 
     response = admin_client.post(admin_url(Citizen, "add"), data, follow=True)
 

@@ -43,10 +43,14 @@ INSTALLED_APPS = [
     "core",
     "staff",
     "cases",
+    "trials",
     "allocation",
     "api",
     "web",
     "reports",
+    # Demo data, on top of every app (no app imports it); its commands are seed_demo and
+    # seed_demo_history.
+    "demo",
 ]
 
 MIDDLEWARE = [

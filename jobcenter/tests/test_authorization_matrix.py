@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from api.tests.conftest import World
 from api.tests.conftest import world as world  # noqa: F401  (fixture)
 from cases.tests.factories import CitizenFactory
-from cases.trials import Trial
+from trials.models import Trial
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db.models import Count, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from cases.models import CaseStatus
-from cases.trials import Exclusion, Trial, TrialEnrolment
+from trials.models import Exclusion, Trial, TrialEnrolment
 
 from ..dbfunctions import DaysBetween
 from ..statistics import Difference, Share, Survival, difference_with_ci, kaplan_meier, logrank, share_with_ci, suppress

@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from cases.trials import Trial, TrialArm, TrialEnrolment
 from reports.figures.trial import trial_report
 from staff.tests.factories import CaseworkerFactory, TeamFactory
+from trials.models import Trial, TrialArm, TrialEnrolment
 
 from .conftest import make_case
 

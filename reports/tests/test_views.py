@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from cases.trials import Trial, TrialArm
 from reports import exports, presenters
+from trials.models import Trial, TrialArm
 
 from .conftest import D1
 

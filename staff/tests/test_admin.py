@@ -234,7 +234,9 @@ def test_a_caseworker_joining_while_the_unit_type_is_edited_is_a_message_not_a_5
     data = form_data(admin_client.get(admin_url(Team, "change", team.pk)))
     CaseworkerFactory(team=team)
     drawn_while_empty = ("caseworker_count", "load", "over_limit", "add_caseworker", "created_at", "updated_at")
-    monkeypatch.setattr("staff.admin.TeamAdmin.get_readonly_fields", lambda self, request, obj=None: drawn_while_empty)
+    monkeypatch.setattr(
+        "staff.admin.teams.TeamAdmin.get_readonly_fields", lambda self, request, obj=None: drawn_while_empty
+    )
     data["unit_type"] = UnitType.TRIAL
 
     response = admin_client.post(admin_url(Team, "change", team.pk), data, follow=True)

@@ -1,0 +1,224 @@
+"""Citizens and their access log: the CPR number is shown masked everywhere, never in full.
+
+The CPR search and the access log are mixins, because the case admin (`cases.admin.cases`)
+finds and shows citizens the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import ServiceErrorsMixin
+from staff.admin.common import ReadOnlyAdmin, ViewOnlyInline, adopt
+
+from .. import cpr as cpr_rules
+from .. import services
+from ..access_log import citizen_access_record
+from ..models import AccessAction, Case, Citizen, CitizenAccess
+
+# Both input forms of DOMAIN.md, whether or not the date is real: an impossible date is
+# still somebody's mistyped number and must not be echoed back into the page.
+CPR_SHAPED = re.compile(r"^\s*\d{6}-?\d{4}\s*$")
+
+
+class CprSearchMixin:
+    """Search by a full CPR number through the keyed digest (the column itself is encrypted).
+
+    A CPR-shaped search is answered with a redirect that swaps the number for the
+    citizen's id, so that the number never appears in the result page, in its links
+    (filters, pagination, "back to list" after a change) or in the address bar.
+    """
+
+    # How this admin's rows point at a citizen: a queryset lookup and the URL parameter.
+    citizen_lookup = "pk"
+    citizen_lookup_param = "id__exact"
+
+    def get_search_results(self, request, queryset, search_term):
+        # Also what the autocomplete widgets of other admins call.
+        if CPR_SHAPED.match(search_term or ""):
+            citizen = services.citizen_find_by_cpr(cpr=search_term)
+            if citizen is None:
+                return queryset.none(), False
+            return queryset.filter(**{self.citizen_lookup: citizen.pk}), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request, extra_context=None):
+        term = request.GET.get(SEARCH_VAR, "")
+        if request.method == "GET" and CPR_SHAPED.match(term):
+            params = request.GET.copy()
+            del params[SEARCH_VAR]
+            citizen = services.citizen_find_by_cpr(cpr=term)
+            if citizen is None:
+                messages.warning(
+                    request,
+                    _("No citizen is registered with the CPR number %(cpr)s.") % {"cpr": cpr_rules.mask(term)},
+                )
+            else:
+                params[self.citizen_lookup_param] = str(citizen.pk)
+            return redirect(f"{request.path}?{params.urlencode()}")
+        return super().changelist_view(request, extra_context)
+
+
+class CitizenAccessLogMixin:
+    """Records who saw which citizens (`cases.access_log`): lists, CPR search hits, pages.
+
+    One INSERT per page, whatever the number of rows, so changelists stay constant in
+    queries. Goes before `CprSearchMixin` in the bases: a CPR search redirect shows nobody.
+    """
+
+    citizen_lookup_param = "id__exact"
+
+    def citizen_ids_of(self, objects) -> list[int]:
+        return [obj.pk for obj in objects]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            found_by_cpr = self.citizen_lookup_param in request.GET
+            citizen_access_record(
+                user=request.user,
+                citizen_ids=self.citizen_ids_of(changelist.result_list),
+                action=AccessAction.SEARCH if found_by_cpr else AccessAction.LIST,
+                route=request.path,
+            )
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            citizen_access_record(user=request.user, citizen_ids=self.citizen_ids_of([obj]), route=request.path)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def _cpr_of_nobody_else(value: str, *, citizen: Citizen | None = None) -> str:
+    """The normalised number, or a form error if it is malformed or somebody else's."""
+    number = cpr_rules.parse(value).number
+    holder = services.citizen_find_by_cpr(cpr=number)
+    if holder is not None and (citizen is None or holder.pk != citizen.pk):
+        raise ValidationError(_("A citizen with this CPR number is already registered."), code="exists")
+    return number
+
+
+class CitizenAddForm(forms.ModelForm):
+    # Not the model's `cpr` field: the service derives the digest and birth date from it.
+    cpr_number = forms.CharField(
+        label=_("CPR number"), max_length=11, help_text=_("DDMMYY-SSSS or DDMMYYSSSS."), strip=True
+    )
+
+    class Meta:
+        model = Citizen
+        fields = ("name", "jobcenter")
+
+    def clean_cpr_number(self) -> str:
+        return _cpr_of_nobody_else(self.cleaned_data["cpr_number"])
+
+
+class CitizenChangeForm(forms.ModelForm):
+    new_cpr = forms.CharField(
+        label=_("New CPR number"),
+        max_length=11,
+        required=False,
+        help_text=_(
+            "Only when the person's CPR number has changed (DOMAIN.md: it can). "
+            "The citizen, their cases and history stay; the current number is never shown."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Citizen
+        fields = ("name",)
+
+    def clean_new_cpr(self) -> str:
+        value = self.cleaned_data["new_cpr"]
+        return _cpr_of_nobody_else(value, citizen=self.instance) if value else ""
+
+
+class CaseSummaryInline(ViewOnlyInline):
+    model = Case
+    fk_name = "citizen"
+    fields = ("programme", "status", "caseworker", "opened_at", "closed_at", "outcome")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("caseworker")
+
+
+@admin.register(Citizen)
+class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, admin.ModelAdmin):
+    list_display = ("name", "masked_cpr", "jobcenter", "birth_date")
+    list_select_related = ("jobcenter",)
+    list_filter = ("jobcenter",)
+    search_fields = ("name",)
+    search_help_text = _("Name, or a full CPR number (DDMMYY-SSSS).")
+    show_full_result_count = False  # tens of thousands of citizens: one COUNT per page is enough
+    inlines = [CaseSummaryInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = CitizenChangeForm if obj is not None else CitizenAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ("name", "cpr_number", "jobcenter")})]
+        return [
+            (None, {"fields": ("name", "masked_cpr", "birth_date", "jobcenter", "access_log")}),
+            (_("Correction"), {"fields": ("new_cpr",), "classes": ("collapse",)}),
+            (_("Record"), {"fields": ("created_at", "updated_at")}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A citizen's jobcenter is where their cases queue; it is fixed once registered.
+        return (
+            ()
+            if obj is None
+            else (
+                "masked_cpr",
+                "birth_date",
+                "jobcenter",
+                "access_log",
+                "created_at",
+                "updated_at",
+            )
+        )
+
+    @admin.display(description=_("CPR number"))
+    def masked_cpr(self, obj: Citizen) -> str:
+        return obj.cpr_masked
+
+    @admin.display(description=_("access log"))
+    def access_log(self, obj: Citizen) -> str:
+        url = f"{reverse('admin:cases_citizenaccess_changelist')}?citizen__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Who has looked at this citizen"))
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.citizen_update(citizen=obj, name=data["name"], cpr=data["new_cpr"] or None)
+        else:
+            created = services.citizen_create(cpr=data["cpr_number"], name=data["name"], jobcenter=data["jobcenter"])
+            adopt(obj, created)
+
+
+@admin.register(CitizenAccess)
+class CitizenAccessAdmin(CprSearchMixin, ReadOnlyAdmin):
+    """The access log a citizen may ask for: search it by the citizen's full CPR number."""
+
+    citizen_lookup = "citizen_id"
+    citizen_lookup_param = "citizen__id__exact"
+    list_display = ("created_at", "user", "citizen", "action", "route", "purpose")
+    list_select_related = ("user", "citizen")
+    list_filter = ("action",)
+    search_fields = ("citizen__name", "user__username")
+    search_help_text = _("Citizen's name, a full CPR number (DDMMYY-SSSS), or a username.")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
