@@ -14,7 +14,7 @@ import datetime
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -25,26 +25,13 @@ from cases.trials import Trial
 from staff.models import CaseloadPolicy
 
 from .authorization_table import HIDES, LISTS, NO_AUTH, ROLES, TABLE, Row
+from .routes import admin_routes, api_routes, methods, routes, walk
 
 pytestmark = pytest.mark.django_db
 
 
-def _walk(patterns, prefix="", namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), f"{namespace}{entry.name or ''}", entry
-
-
-def routes() -> dict[str, tuple[str, URLPattern]]:
-    """name → (route, pattern) of every route outside the admin site."""
-    return {name: (route, p) for route, name, p in _walk(get_resolver().url_patterns) if not route.startswith("admin/")}
-
-
 def test_every_route_has_a_decision():
-    walked = [(route, name) for route, name, _ in _walk(get_resolver().url_patterns) if not route.startswith("admin/")]
+    walked = [(route, name) for route, name, _ in walk() if not route.startswith("admin/")]
     unnamed = [route for route, name in walked if not name or name.endswith(":")]
     assert not unnamed, f"every route needs a name to be decided on: {unnamed}"
     names = {name for _, name in walked}
@@ -172,20 +159,9 @@ def test_the_table(world, objects, name):
 # --- Every method of an API route ----------------------------------------------------------
 
 
-def _methods(pattern: URLPattern) -> list[str]:
-    """The HTTP methods an API route answers (other than HEAD/OPTIONS): what a client can try."""
-    callback = pattern.callback
-    if getattr(callback, "actions", None):
-        # (DRF adds "head" to this dict on the first GET; HEAD answers as GET does, bodiless)
-        allowed = set(callback.cls.http_method_names) - {"head", "options"}
-        return sorted(m.upper() for m in callback.actions if m in allowed)
-    view = callback.view_class
-    return sorted(m.upper() for m in view.http_method_names if m not in {"head", "options"} and hasattr(view, m))
-
-
 def _api_routes() -> list[str]:
     """The API's routes that have a decision (one without fails test_every_route_has_a_decision)."""
-    return sorted(name for name, (route, _) in routes().items() if route.startswith("api/") and name in TABLE)
+    return sorted(name for name in api_routes() if name in TABLE)
 
 
 def _object_row(name: str) -> Row | None:
@@ -206,7 +182,7 @@ def test_an_object_hidden_from_a_role_is_a_404_whatever_the_method(world, object
     body = _body(row.body, objects)
     for role in hidden_from:
         client = _client(world, role, token=True)
-        for method in _methods(pattern):
+        for method in methods(pattern):
             response = _send(client, method, url, body)
             assert response.status_code == 404, (name, role, method, response.status_code, response.content[:300])
 
@@ -217,17 +193,13 @@ def test_anonymous_clients_get_nothing_from_the_api(world, objects, name):
     row = TABLE[name][0]
     url = _url(name, pattern, row.what, objects)
     client = _client(world, "anonymous")
-    for method in _methods(pattern):
+    for method in methods(pattern):
         response = _send(client, method, url, _body(row.body, objects))
         assert response.status_code in (401, 403), (name, method, response.status_code)
         assert set(response.json()) <= {"detail"}, "an anonymous answer carries no data"
 
 
 # --- The admin site: one family, staff only ----------------------------------------------
-
-
-def _admin_routes() -> list[tuple[str, URLPattern]]:
-    return [(name, p) for route, name, p in _walk(get_resolver().url_patterns) if route.startswith("admin/")]
 
 
 def _admin_url(pattern: URLPattern, name: str) -> str:
@@ -239,7 +211,7 @@ def _admin_url(pattern: URLPattern, name: str) -> str:
 def test_nobody_but_staff_reaches_any_admin_page(world, role):
     client = _client(world, role)
     checked = 0
-    for name, pattern in _admin_routes():
+    for name, pattern in admin_routes():
         if name.endswith(":") or name in ("admin:login", "admin:logout", "admin:jsi18n"):
             continue  # the login page itself, and the catch-all (a redirect or 404 for anybody)
         url = _admin_url(pattern, name)
@@ -252,7 +224,7 @@ def test_nobody_but_staff_reaches_any_admin_page(world, role):
 
 def test_an_admin_reaches_every_admin_list(world):
     client = _client(world, "admin")
-    lists = [(name, p) for name, p in _admin_routes() if name.endswith("_changelist")]
+    lists = [(name, p) for name, p in admin_routes() if name.endswith("_changelist")]
     assert len(lists) > 15
     assert client.get(reverse("admin:index")).status_code == 200
     for name, pattern in lists:
