@@ -10,8 +10,8 @@ from access.rules import (
     may_hand_to,
     may_manage_team,
     may_open_case,
-    may_rebalance_team,
     may_reassign_case,
+    may_rebalance_team,
 )
 from allocation import services
 from allocation.tests.factories import open_case
