@@ -101,7 +101,7 @@ class CaseCreateSerializer(serializers.Serializer):
 
 
 class CaseReassignSerializer(serializers.Serializer):
-    caseworker = VisibleRelatedField(scope=caseworkers_visible_to, help_text="Caseworker id.")
+    caseworker = VisibleRelatedField(scope=caseworkers_visible_to)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, help_text="Free-text note.")
 
 

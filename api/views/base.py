@@ -23,12 +23,11 @@ def log_citizen_access(request: Request, *, citizen_ids: Iterable[int], action: 
     citizen_access_record(user=request.user, citizen_ids=citizen_ids, action=action, route=request.path)
 
 
+# `get_object` through the access layer's door for the resource: a 404 unless the user may
+# see the object, whatever the method, then the object permissions (a 403). `door` is one of
+# `access.doors`, `door_options` what it joins in for the serializer. (A comment, not a
+# docstring: drf-spectacular would publish a docstring as the description of every view.)
 class ThroughTheDoor:
-    """`get_object` through the access layer's door for the resource: a 404 unless the user
-    may see the object, whatever the method, then the object permissions (a 403).
-
-    `door` is one of `access.doors`, `door_options` what it joins in for the serializer."""
-
     door: Callable
     door_options: dict = {}
 
