@@ -1,11 +1,12 @@
-"""Permission classes. Reads are scoped by selectors (`get_queryset`), so an object that a
-user may not see is a 404 before any of these run on it; these decide writes (403)."""
+"""Permission classes. Reads go through the access layer (`get_queryset` is a scope, `get_object`
+a door), so an object that a user may not see is a 404 before any of these run on it; these
+decide writes (403)."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from allocation import selectors
+from access.viewer import viewer_of
 
 
 class AdminWrites(BasePermission):
@@ -20,19 +21,20 @@ class AdminWrites(BasePermission):
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS or getattr(view, "action", None) != "create":
             return True
-        return selectors.is_admin(request.user)
+        return viewer_of(request.user).is_admin
 
     def has_object_permission(self, request, view, obj):
-        return request.method in SAFE_METHODS or selectors.is_admin(request.user)
+        return request.method in SAFE_METHODS or viewer_of(request.user).is_admin
 
 
 class LeadersCreate(BasePermission):
     """Creating citizens and cases is for admins and team leaders; the view then checks
-    the jobcenter and programme of what is created (`allocation.selectors.may_*`)."""
+    the jobcenter and programme of what is created (`access.rules.may_*`)."""
 
     message = "Only an administrator or a team leader may create this."
 
     def has_permission(self, request, view):
         if getattr(view, "action", None) != "create":
             return True
-        return selectors.is_admin(request.user) or bool(selectors.led_team_ids(request.user))
+        viewer = viewer_of(request.user)
+        return viewer.is_admin or viewer.leads_any_team

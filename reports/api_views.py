@@ -13,6 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.doors import access_trial
+from access.scopes import trials_visible_to
 from staff.models import UnitType
 
 from .figures.capacity import capacity_plan
@@ -21,7 +23,7 @@ from .figures.exits import exit_pattern, time_to_exit
 from .figures.keyfigures import key_figures
 from .figures.trial import trial_report
 from .forms import CapacityForm
-from .scope import GROUP_CHOICES, ReportFilterForm, access_trial, report_scope, trials_visible_to
+from .scope import GROUP_CHOICES, ReportFilterForm, report_scope
 
 FILTERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: a year before date_to)."),

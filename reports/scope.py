@@ -16,9 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allocation.selectors import is_admin, jobcenters_visible_to, teams_visible_to
+from access.scopes import jobcenters_visible_to, teams_visible_to
+from access.viewer import viewer_of
 from staff.models import UnitType
-from trials.models import Trial
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -39,23 +39,12 @@ class Scope:
 
 def report_scope(user) -> Scope:
     """Admins see everything; leaders their teams; anybody else gets 404 from the views."""
-    if is_admin(user):
+    viewer = viewer_of(user)
+    if viewer.is_admin:
         return Scope(None)
-    team_ids = tuple(teams_visible_to(user).order_by("pk").values_list("pk", flat=True))
-    if not team_ids:
+    if not viewer.leads_any_team:
         raise Http404("No reports for this user.")
-    return Scope(team_ids)
-
-
-def trials_visible_to(user):
-    return Trial.objects.all() if is_admin(user) else Trial.objects.none()
-
-
-def access_trial(user, trial_id) -> Trial:
-    trial = trials_visible_to(user).filter(pk=trial_id).first() if str(trial_id).isdigit() else None
-    if trial is None:
-        raise Http404("No such trial.")
-    return trial
+    return Scope(tuple(sorted(viewer.led_team_ids)))
 
 
 @dataclass(frozen=True)
@@ -97,7 +86,8 @@ class ReportFilterForm(forms.Form):
             self.add_error("date_from", _("The period can be at most three years."))
         data["date_from"], data["date_to"] = date_from, date_to
         data["group_by"] = data.get("group_by") or "unit_type"
-        if data["group_by"] == "team" and is_admin(self.user) and not data.get("jobcenter") and not data.get("team"):
+        everywhere = not data.get("jobcenter") and not data.get("team")
+        if data["group_by"] == "team" and everywhere and viewer_of(self.user).is_admin:
             # Every team of the country, per week, is a table nobody can read.
             self.add_error("group_by", _("Choose a jobcenter to see figures per team."))
         return data

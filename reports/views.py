@@ -7,9 +7,12 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from access.doors import access_trial
+from access.scopes import trials_visible_to
+
 from . import exports, presenters
 from .forms import CapacityForm
-from .scope import ReportFilterForm, access_trial, report_scope, trials_visible_to
+from .scope import ReportFilterForm, report_scope
 
 
 def _filters(request) -> ReportFilterForm:

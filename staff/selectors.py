@@ -1,7 +1,7 @@
 """Reads about staff that every layer shares: the team load figures.
 
 They live here, at the bottom of the import graph, so that the admin (staff), the API
-and the pages (through allocation.selectors) compute them with one definition.
+and the pages compute them with one definition.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from access.reassignment import ReassignCandidate
 from cases.models import Outcome
 from staff.models import CaseworkerStatus
 
-from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT, ReassignCandidate
+from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT
 
 
 class CaseloadFilterForm(forms.Form):

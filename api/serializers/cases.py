@@ -4,12 +4,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from access.scopes import caseworkers_visible_to, citizens_visible_to, jobcenters_visible_to
 from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
-from staff.models import Caseworker, Jobcenter
 
 from .fields import NullableChoiceField
+from .visible import VisibleRelatedField
 
 
 class CitizenSerializer(serializers.ModelSerializer):
@@ -31,7 +32,7 @@ class CitizenCreateSerializer(serializers.Serializer):
         max_length=20, write_only=True, help_text="DDMMYY-SSSS or DDMMYYSSSS; never rejected for modulus 11."
     )
     name = serializers.CharField(max_length=200)
-    jobcenter = serializers.PrimaryKeyRelatedField(queryset=Jobcenter.objects.all())
+    jobcenter = VisibleRelatedField(scope=jobcenters_visible_to)
 
     def validate_cpr(self, value: str) -> str:
         try:
@@ -85,14 +86,14 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_team(self, case: Case) -> int | None:
-        # Lists annotate it in SQL (selectors.with_case_team); a single case may load it.
+        # Lists annotate it in SQL (allocation.selectors.with_case_team); a single case may load it.
         if hasattr(case, "current_team_id"):
             return case.current_team_id
         return case.team_id
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    citizen = serializers.PrimaryKeyRelatedField(queryset=Citizen.objects.all())
+    citizen = VisibleRelatedField(scope=citizens_visible_to)
     programme = serializers.ChoiceField(choices=Programme.choices)
     target_group = serializers.ChoiceField(
         choices=TargetGroup.choices, required=False, allow_blank=True, allow_null=True
@@ -100,7 +101,7 @@ class CaseCreateSerializer(serializers.Serializer):
 
 
 class CaseReassignSerializer(serializers.Serializer):
-    caseworker = serializers.PrimaryKeyRelatedField(queryset=Caseworker.objects.all())
+    caseworker = VisibleRelatedField(scope=caseworkers_visible_to)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, help_text="Free-text note.")
 
 

@@ -10,10 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from allocation import selectors
+from access.scopes import jobcenters_visible_to, teams_visible_to
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
+from staff.selectors import team_is_over_limit
 
 from .fields import MAX_INT
+from .visible import VisibleRelatedField
 
 User = get_user_model()
 
@@ -62,10 +64,11 @@ class TeamSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_over_limit(self, team: Team) -> bool:
-        return selectors.team_is_over_limit(team)
+        return team_is_over_limit(team)
 
 
 class TeamWriteSerializer(serializers.ModelSerializer):
+    jobcenter = VisibleRelatedField(scope=jobcenters_visible_to)
     leaders = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False, help_text="User ids of the leaders."
     )
@@ -104,7 +107,7 @@ class CaseworkerCreateSerializer(serializers.Serializer):
         validators=[UnicodeUsernameValidator(), UniqueValidator(queryset=User.objects.all())],
     )
     full_name = serializers.CharField(max_length=200)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = VisibleRelatedField(scope=teams_visible_to)
     role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Default: the team's unit type.")
     fte = _fte(required=False)
     cap_override = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False, allow_null=True)
@@ -128,7 +131,7 @@ class CaseworkerCreateSerializer(serializers.Serializer):
 
 
 class CaseworkerUpdateSerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    team = VisibleRelatedField(scope=teams_visible_to, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     fte = _fte(required=False)
     cap_override = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False, allow_null=True)

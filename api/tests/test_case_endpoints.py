@@ -86,8 +86,10 @@ def test_leaders_register_citizens_in_their_own_jobcenter_only(world, as_leader_
     assert created.status_code == 201
     # a citizen without a case is visible to the leaders of that jobcenter, to open one
     assert as_leader_a.get(f"/api/v1/citizens/{created.json()['id']}/").status_code == 200
+    # another jobcenter is not visible to the leader: answered as one that does not exist
     other = {"cpr": "020290-2468", "name": "Ny", "jobcenter": world.b.jobcenter.pk}
-    assert as_leader_a.post("/api/v1/citizens/", other).status_code == 403
+    refused = as_leader_a.post("/api/v1/citizens/", other)
+    assert (refused.status_code, list(refused.json())) == (400, ["jobcenter"])
     assert as_caseworker_a.post("/api/v1/citizens/", {**body, "cpr": "030390-1111"}).status_code == 403
     assert not Citizen.objects.filter(name="Ny", jobcenter=world.b.jobcenter).exists()
 
@@ -178,8 +180,10 @@ def test_case_create_validation(world, as_admin, change, field):
 def test_leaders_open_cases_for_their_jobcenter_in_a_programme_they_lead(world, as_leader_a, as_caseworker_a):
     mine = CitizenFactory(jobcenter=world.a.jobcenter)
     assert as_leader_a.post("/api/v1/cases/", {"citizen": mine.pk, "programme": "psychiatric"}).status_code == 403
+    # a citizen of another jobcenter is not visible to the leader: answered as one that does not exist
     theirs = CitizenFactory(jobcenter=world.b.jobcenter)
-    assert as_leader_a.post("/api/v1/cases/", {"citizen": theirs.pk, "programme": "flere_skal_med"}).status_code == 403
+    refused = as_leader_a.post("/api/v1/cases/", {"citizen": theirs.pk, "programme": "flere_skal_med"})
+    assert (refused.status_code, list(refused.json())) == (400, ["citizen"])
     assert (
         as_caseworker_a.post("/api/v1/cases/", {"citizen": mine.pk, "programme": "flere_skal_med"}).status_code == 403
     )
@@ -290,8 +294,15 @@ def test_reassign_conflicts(world, as_admin):
 
 
 def test_reassign_permissions(world, as_leader_a, as_caseworker_a):
-    # a leader may not move a case out of the teams they lead
-    assert _reassign(as_leader_a, world.a.case, world.b.other_caseworker).status_code == 403
+    # another jobcenter's caseworker is not visible to the leader: answered as one that does not exist
+    refused = _reassign(as_leader_a, world.a.case, world.b.other_caseworker)
+    assert (refused.status_code, list(refused.json())) == (400, ["caseworker"])
+    # a leader may not move a case out of the teams they lead, not even to their own record elsewhere
+    elsewhere = TeamFactory(jobcenter=world.a.jobcenter, unit_type="flere_skal_med")
+    own = Caseworker.objects.create(
+        user=world.a.leader, team=elsewhere, full_name="Lene", role="flere_skal_med", cap=10
+    )
+    assert _reassign(as_leader_a, world.a.case, own).status_code == 403
     # a caseworker may not reassign, not even the case they hold
     assert _reassign(as_caseworker_a, world.a.case, world.a.other_caseworker).status_code == 403
     assert Case.objects.get(pk=world.a.case.pk).caseworker_id == world.a.caseworker.pk

@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocation import selectors
+from access.viewer import viewer_of
 
 from ..parsers import StrictJSONParser
 from ..schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer, errors
@@ -54,14 +54,15 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, **errors()})
     def get(self, request):
         user = request.user
+        viewer = viewer_of(user)
         return Response(
             MeSerializer(
                 {
                     "id": user.pk,
                     "username": user.get_username(),
-                    "is_admin": selectors.is_admin(user),
-                    "caseworker": selectors.caseworker_id_of(user),
-                    "teams_led": selectors.led_team_ids(user),
+                    "is_admin": viewer.is_admin,
+                    "caseworker": viewer.caseworker_id,
+                    "teams_led": list(viewer.led_team_ids),
                 }
             ).data
         )

@@ -9,8 +9,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from allocation import selectors
+from access import doors, rules, scopes
 from allocation import services as allocation_services
+from allocation.selectors import assignments_of_case, with_case_team
 from cases import services as case_services
 from cases.access_log import citizen_access_log, citizen_cpr_reveal
 from cases.models import AccessAction
@@ -31,7 +32,7 @@ from ..serializers.cases import (
     CprRevealedSerializer,
     CprRevealSerializer,
 )
-from .base import log_citizen_access, validated
+from .base import ThroughTheDoor, log_citizen_access, validated
 
 
 class AccessLoggedReads:
@@ -64,6 +65,7 @@ class AccessLoggedReads:
     ),
 )
 class CitizenViewSet(
+    ThroughTheDoor,
     AccessLoggedReads,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -72,9 +74,10 @@ class CitizenViewSet(
 ):
     serializer_class = CitizenSerializer
     permission_classes = [IsAuthenticated, LeadersCreate]
+    door = staticmethod(doors.access_citizen)
 
     def get_queryset(self):
-        return selectors.citizens_visible_to(self.request.user)
+        return scopes.citizens_visible_to(self.request.user)
 
     @extend_schema(
         request=CprRevealSerializer,
@@ -100,7 +103,7 @@ class CitizenViewSet(
     @action(detail=True, methods=["get"], url_path="access-log", url_name="access-log", filter_backends=[])
     def access_log(self, request, pk=None):
         citizen = self.get_object()
-        if not selectors.is_admin(request.user):
+        if not rules.may_read_access_log(request.user):
             raise PermissionDenied("Only an administrator may read a citizen's access log.")
         page = self.paginate_queryset(citizen_access_log(citizen_id=citizen.pk))
         # The log itself is data about the citizen: reading it is a look like any other.
@@ -109,7 +112,7 @@ class CitizenViewSet(
 
     def create(self, request, *args, **kwargs):
         data = validated(CitizenCreateSerializer, request)
-        if not selectors.may_create_citizen(request.user, jobcenter_id=data["jobcenter"].pk):
+        if not rules.may_create_citizen(request.user, jobcenter_id=data["jobcenter"].pk):
             raise PermissionDenied("You may register citizens only in a jobcenter where you lead a team.")
         citizen = case_services.citizen_create(cpr=data["cpr"], name=data["name"], jobcenter=data["jobcenter"])
         return Response(CitizenSerializer(citizen).data, status=status.HTTP_201_CREATED)
@@ -126,6 +129,7 @@ class CitizenViewSet(
     ),
 )
 class CaseViewSet(
+    ThroughTheDoor,
     AccessLoggedReads,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -135,9 +139,11 @@ class CaseViewSet(
     serializer_class = CaseSerializer
     permission_classes = [IsAuthenticated, LeadersCreate]
     filterset_class = CaseFilter
+    door = staticmethod(doors.access_case)
+    door_options = {"select_related": ("caseworker",)}  # its team, and who may act on it
 
     def get_queryset(self):
-        return selectors.with_case_team(selectors.cases_visible_to(self.request.user))
+        return with_case_team(scopes.cases_visible_to(self.request.user))
 
     # A case names its citizen only by id, but its programme (a psychiatric unit, say) and
     # outcome are personal data about that citizen: reading them is logged too.
@@ -146,7 +152,7 @@ class CaseViewSet(
     def create(self, request, *args, **kwargs):
         data = validated(CaseCreateSerializer, request)
         citizen = data["citizen"]
-        if not selectors.may_open_case(request.user, jobcenter_id=citizen.jobcenter_id, programme=data["programme"]):
+        if not rules.may_open_case(request.user, jobcenter_id=citizen.jobcenter_id, programme=data["programme"]):
             raise PermissionDenied("You may open cases only for your jobcenter's citizens, in a programme you lead.")
         case = allocation_services.case_create(
             citizen=citizen,
@@ -166,10 +172,10 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         case = self.get_object()
-        if not selectors.may_reassign_case(request.user, case=case):
+        if not rules.may_reassign_case(request.user, case=case):
             raise PermissionDenied("Only the case's team leaders or an administrator may reassign it.")
         data = validated(CaseReassignSerializer, request)
-        if not selectors.may_reassign_case(request.user, case=case, caseworker=data["caseworker"]):
+        if not rules.may_reassign_case(request.user, case=case, caseworker=data["caseworker"]):
             raise PermissionDenied("You may move cases only to caseworkers of teams you lead.")
         moved = allocation_services.case_reassign(
             case=case, caseworker=data["caseworker"], reason=data.get("reason", ""), by=request.user
@@ -184,7 +190,7 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         case = self.get_object()
-        if not selectors.may_close_case(request.user, case=case):
+        if not rules.may_close_case(request.user, case=case):
             raise PermissionDenied("Only the caseworker holding the case, its team leaders or an admin may close it.")
         outcome = validated(CaseCloseSerializer, request)["outcome"]
         closed = allocation_services.case_close(case=case, outcome=outcome, by=request.user)
@@ -198,16 +204,17 @@ class CaseViewSet(
     def history(self, request, pk=None):
         case = self.get_object()
         log_citizen_access(request, citizen_ids=[case.citizen_id], action=AccessAction.VIEW)
-        return Response(AssignmentSerializer(selectors.assignments_of_case(case=case), many=True).data)
+        return Response(AssignmentSerializer(assignments_of_case(case=case), many=True).data)
 
 
 @extend_schema_view(
     list=extend_schema(responses={200: AlertSerializer(many=True), **errors(400)}),
     retrieve=extend_schema(responses={200: AlertSerializer, **errors(404)}),
 )
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(ThroughTheDoor, viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
+    door = staticmethod(doors.access_alert)
 
     def get_queryset(self):
-        return selectors.alerts_visible_to(self.request.user)
+        return scopes.alerts_visible_to(self.request.user)

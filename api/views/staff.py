@@ -13,10 +13,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from allocation import rebalancing, selectors
+from access import doors, rules, scopes
+from allocation import rebalancing
 from allocation import services as allocation_services
 from staff import services as staff_services
 from staff.models import Role, Team
+from staff.selectors import with_team_load
 
 from ..permissions import AdminWrites
 from ..schema import errors
@@ -32,7 +34,7 @@ from ..serializers.staff import (
     TeamSerializer,
     TeamWriteSerializer,
 )
-from .base import validated
+from .base import ThroughTheDoor, validated
 
 
 def _crud_schema(output, write=None, *, put: bool = True):
@@ -50,12 +52,13 @@ def _crud_schema(output, write=None, *, put: bool = True):
 
 
 @extend_schema_view(**_crud_schema(JobcenterSerializer))
-class JobcenterViewSet(viewsets.ModelViewSet):
+class JobcenterViewSet(ThroughTheDoor, viewsets.ModelViewSet):
     serializer_class = JobcenterSerializer
     permission_classes = [IsAuthenticated, AdminWrites]
+    door = staticmethod(doors.access_jobcenter)
 
     def get_queryset(self):
-        return selectors.jobcenters_visible_to(self.request.user)
+        return scopes.jobcenters_visible_to(self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = staff_services.jobcenter_create(**serializer.validated_data)
@@ -70,11 +73,13 @@ class JobcenterViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(**_crud_schema(TeamSerializer, TeamWriteSerializer))
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(ThroughTheDoor, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, AdminWrites]
+    door = staticmethod(doors.access_team)
+    door_options = {"with_load": True}
 
     def get_queryset(self):
-        teams = selectors.with_team_load(selectors.teams_visible_to(self.request.user))
+        teams = with_team_load(scopes.teams_visible_to(self.request.user))
         # An aggregate query drops Meta.ordering; pages need a stable order.
         return teams.prefetch_related(Prefetch("leaders", queryset=_leader_ids())).order_by(*Team._meta.ordering)
 
@@ -110,7 +115,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     def rebalance(self, request, pk=None):
         team = self.get_object()
         options = validated(RebalanceRequestSerializer, request)
-        if not selectors.may_rebalance_team(request.user, team=team, spill_over=options["spill_over"]):
+        if not rules.may_rebalance_team(request.user, team=team, spill_over=options["spill_over"]):
             raise PermissionDenied("Only the team's leaders or an administrator may rebalance it.")
         kwargs = {"team": team, "include_on_leave": options["include_on_leave"], "spill_over": options["spill_over"]}
         if options["apply"]:
@@ -131,13 +136,15 @@ def _leader_ids():
         request=CaseworkerUpdateSerializer, responses={200: CaseworkerSerializer, **errors(400, 404, 409)}
     ),
 )
-class CaseworkerViewSet(viewsets.ModelViewSet):
+class CaseworkerViewSet(ThroughTheDoor, viewsets.ModelViewSet):
     serializer_class = CaseworkerSerializer
     permission_classes = [IsAuthenticated, AdminWrites]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    door = staticmethod(doors.access_caseworker)
+    door_options = {"select_related": ("user",)}
 
     def get_queryset(self):
-        return selectors.caseworkers_visible_to(self.request.user).select_related("user")
+        return scopes.caseworkers_visible_to(self.request.user).select_related("user")
 
     def create(self, request, *args, **kwargs):
         fields = dict(validated(CaseworkerCreateSerializer, request))
@@ -175,7 +182,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.policies_visible_to(self.request.user)
+        return scopes.policies_visible_to(self.request.user)
 
     def get_object(self):
         # Only a known role reaches the database: "%00" in the URL is a 404, not a driver error.

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from access.scopes import citizens_visible_to
 from core.admin import ServiceErrorsMixin
 from staff.admin.common import ReadOnlyAdmin, ViewOnlyInline, adopt
 
@@ -162,6 +163,10 @@ class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, ad
     search_help_text = _("Name, or a full CPR number (DDMMYY-SSSS).")
     show_full_result_count = False  # tens of thousands of citizens: one COUNT per page is enough
     inlines = [CaseSummaryInline]
+
+    def get_queryset(self, request):
+        # Through the one door every interface uses (access/): an administrator sees all.
+        return super().get_queryset(request) & citizens_visible_to(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = CitizenChangeForm if obj is not None else CitizenAddForm

@@ -98,7 +98,7 @@ def _grow_caseload(team, *, caseworkers: int, cases: int):
     ("model", "bound"),
     [
         (Caseworker, 10),
-        (Case, 12),
+        (Case, 13),  # the access layer reads the Viewer once per request
         (CaseAssignment, 9),
         (Alert, 11),
         (CaseloadSnapshot, 10),

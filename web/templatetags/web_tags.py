@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Team
+from access.viewer import viewer_of
 
 register = template.Library()
 
@@ -95,11 +95,6 @@ def aria_sort(context, key: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def leads_any_team(context) -> bool:
-    """For the navigation: one cheap query, remembered on the request."""
+    """For the navigation: from the request's Viewer, which the page has read already."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if not user or not user.is_authenticated:
-        return False
-    if not hasattr(request, "_web_leads_any_team"):
-        request._web_leads_any_team = Team.objects.filter(leaders=user).exists()
-    return request._web_leads_any_team
+    return viewer_of(getattr(request, "user", None)).leads_any_team

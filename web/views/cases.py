@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from access.doors import access_case
+from access.reassignment import reassign_candidates
 from allocation import services
 from allocation.errors import AllocationError
 from allocation.selectors import assignments_of_case
@@ -16,14 +18,19 @@ from cases.access_log import citizen_access_record, citizen_cpr_reveal
 from cases.models import AccessAction, Case
 
 from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm
-from ..selectors import CasePermissions, case_for_page, case_permissions, reassign_candidates
+from ..selectors import CasePermissions, case_permissions
 from .common import report_allocation_error
+
+
+def _case(request, case_id: int) -> Case:
+    """The case with what its page shows: a 404 unless the user may see it."""
+    return access_case(request.user, case_id, select_related=("citizen", "caseworker__team", "jobcenter", "closed_by"))
 
 
 @login_required
 @require_GET
 def case_detail(request, case_id: int):
-    case = case_for_page(user=request.user, case_id=case_id)
+    case = _case(request, case_id)
     permissions = case_permissions(user=request.user, case=case)
     return _render_case(request, case=case, permissions=permissions)
 
@@ -38,7 +45,7 @@ def _render_case(
     reveal_form=None,
     revealed_cpr: str = "",
 ):
-    candidates = reassign_candidates(case=case, team_ids=permissions.managed_team_ids)
+    candidates = reassign_candidates(request.user, case=case) if permissions.can_reassign else []
     citizen_access_record(
         user=request.user, citizen_ids=[case.citizen_id], action=AccessAction.VIEW, route=request.path
     )
@@ -65,7 +72,7 @@ def _render_case(
 @require_POST
 def case_reveal_cpr(request, case_id: int):
     """The citizen's full CPR number, once, in this response; the reveal and its purpose are logged."""
-    case = case_for_page(user=request.user, case_id=case_id)
+    case = _case(request, case_id)
     permissions = case_permissions(user=request.user, case=case)
     form = CprRevealForm(request.POST)
     if not form.is_valid():
@@ -79,7 +86,7 @@ def case_reveal_cpr(request, case_id: int):
 @login_required
 @require_POST
 def case_close(request, case_id: int):
-    case = case_for_page(user=request.user, case_id=case_id)
+    case = _case(request, case_id)
     permissions = case_permissions(user=request.user, case=case)
     if not permissions.can_close:
         raise PermissionDenied
@@ -98,11 +105,11 @@ def case_close(request, case_id: int):
 @login_required
 @require_POST
 def case_reassign(request, case_id: int):
-    case = case_for_page(user=request.user, case_id=case_id)
+    case = _case(request, case_id)
     permissions = case_permissions(user=request.user, case=case)
     if not permissions.can_reassign:
         raise PermissionDenied
-    candidates = reassign_candidates(case=case, team_ids=permissions.managed_team_ids)
+    candidates = reassign_candidates(request.user, case=case)
     form = CaseReassignForm(request.POST, candidates=candidates)
     if not form.is_valid():
         return _render_case(request, case=case, permissions=permissions, reassign_form=form)

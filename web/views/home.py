@@ -7,7 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from allocation.selectors import is_admin
+from access.rules import is_admin
+from access.viewer import viewer_of
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
 from staff.models import Caseworker
@@ -25,8 +26,9 @@ def home(request):
     caseworker = caseworker_of_user(user=request.user)
     if caseworker is not None:
         return _caseload(request, caseworker=caseworker)
-    if not is_admin(request.user):
-        led = list(teams_led(user=request.user).values_list("pk", flat=True)[:2])
+    viewer = viewer_of(request.user)
+    if not viewer.is_admin:
+        led = viewer.led_team_ids
         if len(led) == 1:
             return redirect("web:team", team_id=led[0])
         if not led:

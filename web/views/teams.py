@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from access.doors import access_caseworker, access_team
+from access.rules import may_manage_team
 from allocation import rebalancing, services
 from allocation.errors import AllocationError
-from allocation.selectors import team_is_over_limit, user_leads_team
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
 from staff.models import Team
+from staff.selectors import team_is_over_limit
 from staff.services import StaffError
 
 from ..charts import TrendPoint, trend_chart
@@ -27,7 +29,6 @@ from ..forms import CaseworkerToggleForm, RebalanceForm
 from ..selectors import (
     cases_by_ids,
     team_caseworkers,
-    team_for_board,
     team_open_alerts,
     team_queue,
     team_trend,
@@ -48,7 +49,7 @@ def _board_context(request, *, team: Team) -> dict:
     )
     return {
         "team": team,
-        "is_leader": user_leads_team(request.user, team.pk),
+        "is_leader": may_manage_team(request.user, team=team),
         "over_limit": team_is_over_limit(team),
         "caseworkers": caseworkers,
         "queue": queue,
@@ -68,10 +69,15 @@ def _trend_context(*, team: Team) -> dict:
     return {"trend": trend_chart(points=points, start=start, end=today), "trend_days": TREND_DAYS}
 
 
+def _board_team(request, team_id: int) -> Team:
+    """The team with its load figures and jobcenter: a 404 unless the user may see it."""
+    return access_team(request.user, team_id, select_related=("jobcenter",), with_load=True)
+
+
 def _leader_team(request, team_id: int) -> Team:
     """The team if the user may see it (else 404) and lead it (else 403)."""
-    team = team_for_board(user=request.user, team_id=team_id)
-    if not user_leads_team(request.user, team.pk):
+    team = _board_team(request, team_id)
+    if not may_manage_team(request.user, team=team):
         raise PermissionDenied
     return team
 
@@ -80,14 +86,14 @@ def _board_response(request, *, team_id: int):
     """After an action: the board fragment for htmx, else back to the page (PRG)."""
     if not is_htmx(request):
         return redirect("web:team", team_id=team_id)
-    team = team_for_board(user=request.user, team_id=team_id)  # fresh load figures
+    team = _board_team(request, team_id)  # fresh load figures
     return render(request, "web/partials/team_board_response.html", _board_context(request, team=team))
 
 
 @login_required
 @require_GET
 def team_board(request, team_id: int):
-    team = team_for_board(user=request.user, team_id=team_id)
+    team = _board_team(request, team_id)
     context = {**_board_context(request, team=team), **_trend_context(team=team)}
     return render(request, "web/team.html", context)
 
@@ -96,8 +102,8 @@ def team_board(request, team_id: int):
 @require_POST
 def caseworker_toggle(request, team_id: int, caseworker_id: int):
     team = _leader_team(request, team_id)
-    caseworker = next((c for c in team_caseworkers(team=team) if c.pk == caseworker_id), None)
-    if caseworker is None:
+    caseworker = access_caseworker(request.user, caseworker_id)
+    if caseworker.team_id != team.pk:
         raise Http404("No such caseworker in this team.")
     form = CaseworkerToggleForm(request.POST)
     if not form.is_valid():

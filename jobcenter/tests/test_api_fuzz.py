@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocation.models import Alert, CaseAssignment
+from api.tests.conftest import client_for
+from api.tests.conftest import world as world  # noqa: F401  (fixture)
 from cases.models import Case, Citizen, CitizenAccess
+from jobcenter.tests.routes import api_routes, methods
 from staff.models import CaseloadPolicy, Caseworker, Jobcenter, Team
-
-from .conftest import client_for
-from .test_scoping import _methods, api_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def _url(world, name: str, what: str | None) -> str:
 def test_every_write_endpoint_is_fuzzed():
     routes = api_routes()
     writes = {
-        name: sorted(m for m in _methods(pattern) if m in {"POST", "PUT", "PATCH"}) for name, pattern in routes.items()
+        name: sorted(m for m in methods(pattern) if m in {"POST", "PUT", "PATCH"}) for name, pattern in routes.items()
     }
     writes = {name: methods for name, methods in writes.items() if methods}
     assert writes == {name: sorted(methods) for name, methods in WRITES.items()}
