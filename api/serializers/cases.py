@@ -9,6 +9,7 @@ from cases import cpr as cpr_rules
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
 from staff.models import Caseworker, Jobcenter
 
+from .base import StrictSerializer
 from .fields import NullableChoiceField
 
 
@@ -26,7 +27,7 @@ class CitizenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CitizenCreateSerializer(serializers.Serializer):
+class CitizenCreateSerializer(StrictSerializer):
     cpr = serializers.CharField(
         max_length=20, write_only=True, help_text="DDMMYY-SSSS or DDMMYYSSSS; never rejected for modulus 11."
     )
@@ -40,7 +41,7 @@ class CitizenCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(list(error.messages)) from None
 
 
-class CprRevealSerializer(serializers.Serializer):
+class CprRevealSerializer(StrictSerializer):
     purpose = serializers.CharField(
         max_length=500, help_text="Why the full number is needed; recorded in the citizen's access log."
     )
@@ -91,7 +92,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.team_id
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(StrictSerializer):
     citizen = serializers.PrimaryKeyRelatedField(queryset=Citizen.objects.all())
     programme = serializers.ChoiceField(choices=Programme.choices)
     target_group = serializers.ChoiceField(
@@ -99,12 +100,12 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class CaseReassignSerializer(serializers.Serializer):
+class CaseReassignSerializer(StrictSerializer):
     caseworker = serializers.PrimaryKeyRelatedField(queryset=Caseworker.objects.all())
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, help_text="Free-text note.")
 
 
-class CaseCloseSerializer(serializers.Serializer):
+class CaseCloseSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
 
 

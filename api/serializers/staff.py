@@ -13,6 +13,7 @@ from rest_framework.validators import UniqueValidator
 from allocation import selectors
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
 
+from .base import StrictModelSerializer, StrictSerializer
 from .fields import MAX_INT
 
 User = get_user_model()
@@ -31,7 +32,7 @@ def _fte(**kwargs) -> serializers.DecimalField:
     )
 
 
-class JobcenterSerializer(serializers.ModelSerializer):
+class JobcenterSerializer(StrictModelSerializer):
     class Meta:
         model = Jobcenter
         fields = ["id", "name", "municipality_code"]
@@ -65,7 +66,7 @@ class TeamSerializer(serializers.ModelSerializer):
         return selectors.team_is_over_limit(team)
 
 
-class TeamWriteSerializer(serializers.ModelSerializer):
+class TeamWriteSerializer(StrictModelSerializer):
     leaders = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False, help_text="User ids of the leaders."
     )
@@ -98,7 +99,7 @@ class CaseworkerSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseworkerCreateSerializer(serializers.Serializer):
+class CaseworkerCreateSerializer(StrictSerializer):
     username = serializers.CharField(
         max_length=150,
         validators=[UnicodeUsernameValidator(), UniqueValidator(queryset=User.objects.all())],
@@ -127,7 +128,7 @@ class CaseworkerCreateSerializer(serializers.Serializer):
         return value
 
 
-class CaseworkerUpdateSerializer(serializers.Serializer):
+class CaseworkerUpdateSerializer(StrictSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     fte = _fte(required=False)
@@ -146,11 +147,11 @@ class PolicySerializer(serializers.ModelSerializer):
         fields = ["role", "cap"]
 
 
-class PolicyUpdateSerializer(serializers.Serializer):
+class PolicyUpdateSerializer(StrictSerializer):
     cap = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Cases per full-time caseworker.")
 
 
-class RebalanceRequestSerializer(serializers.Serializer):
+class RebalanceRequestSerializer(StrictSerializer):
     apply = serializers.BooleanField(default=False, help_text="false: only the plan; true: carry it out atomically.")
     include_on_leave = serializers.BooleanField(
         default=False, help_text="Also move every case of caseworkers on leave."
