@@ -149,6 +149,9 @@ LINKS = {
     ("jobcenters_list", "200"): {
         "RegisterCitizen": ("citizens_create", {"requestBody": {"jobcenter": _FIRST_LISTED_ID}}),
     },
+    ("teams_list", "200"): {
+        "HireCaseworker": ("caseworkers_create", {"requestBody": {"team": _FIRST_LISTED_ID}}),
+    },
     ("teams_create", "201"): {
         "HireCaseworker": ("caseworkers_create", {"requestBody": {"team": _CREATED_ID}}),
         "Rebalance": ("teams_rebalance_create", {"parameters": {"id": _CREATED_ID}}),
