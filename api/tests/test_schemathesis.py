@@ -52,8 +52,8 @@ CHECKS = [
     negative_data_rejection,
     ignored_auth,
 ]
-MAX_EXAMPLES = 10  # fuzzed requests per operation, after the coverage phase's systematic ones
-SCENARIOS, STEPS = 60, 10  # stateful: chains, and requests per chain
+MAX_EXAMPLES = 8  # fuzzed requests per operation, after the coverage phase's systematic ones
+SCENARIOS, STEPS = 25, 10  # stateful: chains, and requests per chain
 
 # Loaded at collection through the WSGI app, as a client would load it (serving the schema
 # touches no database).
