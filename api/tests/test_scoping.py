@@ -38,7 +38,7 @@ ROUTES: dict[str, tuple[str, str | None, dict]] = {
     "api:team-detail": (DETAIL, "team", {"name": "Renamed", "jobcenter": 1, "unit_type": "flere_skal_med"}),
     "api:team-rebalance": (DETAIL, "team", {"apply": True}),
     "api:caseworker-list": (LIST, "caseworker", {}),
-    "api:caseworker-detail": (DETAIL, "caseworker", {"fte": "0.5"}),
+    "api:caseworker-detail": (DETAIL, "caseworker", {"fte": 0.5}),
     "api:policy-list": (GLOBAL, None, {}),
     "api:policy-detail": (GLOBAL, None, {"cap": 40}),
     "api:citizen-list": (LIST, "citizen", {}),

@@ -169,7 +169,7 @@ MATRIX: dict[str, list[Row]] = {
     ],
     "api:caseworker-detail": [
         Row("GET", "caseworker", anon_api(**SCOPED)),
-        Row("PATCH", "caseworker", anon_api(**ADMIN_WRITES), {"fte": "0.5"}, json=True),
+        Row("PATCH", "caseworker", anon_api(**ADMIN_WRITES), {"fte": 0.5}, json=True),
     ],
     "api:policy-list": [Row("GET", None, anon_api(caseworker=200, leader=200, admin=200))],  # the same for all
     "api:policy-detail": [
