@@ -32,11 +32,15 @@ class _TrueOrFalse(forms.Field):
         return value == "true"
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(filters.Filter):
-    """`true` or `false`: "null" or "maybe" is a 400, not a silently unfiltered list."""
+class StrictBooleanFilter(filters.BooleanFilter):
+    """`true` or `false`: "null" or "maybe" is a 400, not a silently unfiltered list (the
+    rest_framework BooleanFilter's widget reads anything else as "no filter")."""
 
     field_class = _TrueOrFalse
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class CaseFilter(filters.FilterSet):
