@@ -23,6 +23,26 @@ class IdFilter(filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class _TrueOrFalse(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value not in ("true", "false"):
+            raise forms.ValidationError("Must be true or false.", code="invalid")
+        return value == "true"
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """`true` or `false`: "null" or "maybe" is a 400, not a silently unfiltered list (the
+    rest_framework BooleanFilter's widget reads anything else as "no filter")."""
+
+    field_class = _TrueOrFalse
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 class CaseFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=CaseStatus.choices)
     caseworker = IdFilter(field_name="caseworker_id", help_text="Caseworker id.")
@@ -35,7 +55,7 @@ class CaseFilter(filters.FilterSet):
 
 
 class AlertFilter(filters.FilterSet):
-    open = filters.BooleanFilter(
+    open = StrictBooleanFilter(
         field_name="resolved_at", lookup_expr="isnull", help_text="true: open alerts only; false: resolved ones."
     )
 

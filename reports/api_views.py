@@ -47,6 +47,8 @@ class ReportView(APIView):
     figure = None  # a function of (scope, filters[, group_by]) in reports.figures
     grouped = False  # whether it takes group_by
     serializer_class = None
+    # A user who may see no report at all gets 404 (reports.scope.report_scope).
+    schema_error_codes = (404,)
 
     def get(self, request):
         scope = report_scope(request.user)  # first: who may see no report gets a 404, not a 400

@@ -9,6 +9,7 @@ from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
 
+from .base import StrictSerializer
 from .fields import NullableChoiceField
 from .visible import VisibleRelatedField
 
@@ -27,7 +28,7 @@ class CitizenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CitizenCreateSerializer(serializers.Serializer):
+class CitizenCreateSerializer(StrictSerializer):
     cpr = serializers.CharField(
         max_length=20, write_only=True, help_text="DDMMYY-SSSS or DDMMYYSSSS; never rejected for modulus 11."
     )
@@ -41,7 +42,7 @@ class CitizenCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(list(error.messages)) from None
 
 
-class CprRevealSerializer(serializers.Serializer):
+class CprRevealSerializer(StrictSerializer):
     purpose = serializers.CharField(
         max_length=500, help_text="Why the full number is needed; recorded in the citizen's access log."
     )
@@ -92,7 +93,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.team_id
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(StrictSerializer):
     citizen = VisibleRelatedField(scope=citizens_visible_to)
     programme = serializers.ChoiceField(choices=Programme.choices)
     target_group = serializers.ChoiceField(
@@ -100,12 +101,12 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class CaseReassignSerializer(serializers.Serializer):
+class CaseReassignSerializer(StrictSerializer):
     caseworker = VisibleRelatedField(scope=caseworkers_visible_to)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, help_text="Free-text note.")
 
 
-class CaseCloseSerializer(serializers.Serializer):
+class CaseCloseSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
 
 

@@ -14,6 +14,7 @@ from access.scopes import jobcenters_visible_to, teams_visible_to
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
 from staff.selectors import team_is_over_limit
 
+from .base import StrictModelSerializer, StrictSerializer
 from .fields import MAX_INT
 from .visible import VisibleRelatedField
 
@@ -33,7 +34,7 @@ def _fte(**kwargs) -> serializers.DecimalField:
     )
 
 
-class JobcenterSerializer(serializers.ModelSerializer):
+class JobcenterSerializer(StrictModelSerializer):
     class Meta:
         model = Jobcenter
         fields = ["id", "name", "municipality_code"]
@@ -67,7 +68,7 @@ class TeamSerializer(serializers.ModelSerializer):
         return team_is_over_limit(team)
 
 
-class TeamWriteSerializer(serializers.ModelSerializer):
+class TeamWriteSerializer(StrictModelSerializer):
     jobcenter = VisibleRelatedField(scope=jobcenters_visible_to)
     leaders = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False, help_text="User ids of the leaders."
@@ -101,7 +102,7 @@ class CaseworkerSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseworkerCreateSerializer(serializers.Serializer):
+class CaseworkerCreateSerializer(StrictSerializer):
     username = serializers.CharField(
         max_length=150,
         validators=[UnicodeUsernameValidator(), UniqueValidator(queryset=User.objects.all())],
@@ -130,7 +131,7 @@ class CaseworkerCreateSerializer(serializers.Serializer):
         return value
 
 
-class CaseworkerUpdateSerializer(serializers.Serializer):
+class CaseworkerUpdateSerializer(StrictSerializer):
     team = VisibleRelatedField(scope=teams_visible_to, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     fte = _fte(required=False)
@@ -149,11 +150,11 @@ class PolicySerializer(serializers.ModelSerializer):
         fields = ["role", "cap"]
 
 
-class PolicyUpdateSerializer(serializers.Serializer):
+class PolicyUpdateSerializer(StrictSerializer):
     cap = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Cases per full-time caseworker.")
 
 
-class RebalanceRequestSerializer(serializers.Serializer):
+class RebalanceRequestSerializer(StrictSerializer):
     apply = serializers.BooleanField(default=False, help_text="false: only the plan; true: carry it out atomically.")
     include_on_leave = serializers.BooleanField(
         default=False, help_text="Also move every case of caseworkers on leave."

@@ -132,7 +132,7 @@ def test_actions_on_unknown_ids_are_404(world, as_admin, path):
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/citizens/", "/api/v1/teams/", "/api/v1/alerts/"])
 def test_odd_page_parameters_never_500(world, as_admin, path, params):
     response = as_admin.get(path, params)
-    assert response.status_code in (200, 404)
+    assert response.status_code in (200, 400, 404)
     if params.get("page_size") and response.status_code == 200:
         assert len(response.json()["results"]) <= 200
 

@@ -250,7 +250,7 @@ def test_exact_decimal_cap(world, as_admin):
     body = {"username": "part", "full_name": "Part Time", "team": world.a.team.pk, "role": "standard", "fte": 0.29}
     created = as_admin.post("/api/v1/caseworkers/", body, format="json").json()
     assert (created["fte"], created["cap"]) == (0.29, 29)
-    patched = as_admin.patch(f"/api/v1/caseworkers/{created['id']}/", {"fte": "0.5"}, format="json").json()
+    patched = as_admin.patch(f"/api/v1/caseworkers/{created['id']}/", {"fte": 0.5}, format="json").json()
     assert (patched["fte"], patched["cap"]) == (0.5, 50)
     patched = as_admin.patch(f"/api/v1/caseworkers/{created['id']}/", {"cap_override": 7}, format="json").json()
     assert patched["cap"] == 7

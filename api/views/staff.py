@@ -129,13 +129,14 @@ def _leader_ids():
     return get_user_model().objects.only("id")
 
 
-@extend_schema_view(**_crud_schema(CaseworkerSerializer, put=False))
+# The specific bodies outermost: the decorator applied last wins.
 @extend_schema_view(
     create=extend_schema(request=CaseworkerCreateSerializer, responses={201: CaseworkerSerializer, **errors(400, 409)}),
     partial_update=extend_schema(
         request=CaseworkerUpdateSerializer, responses={200: CaseworkerSerializer, **errors(400, 404, 409)}
     ),
 )
+@extend_schema_view(**_crud_schema(CaseworkerSerializer, put=False))
 class CaseworkerViewSet(ThroughTheDoor, viewsets.ModelViewSet):
     serializer_class = CaseworkerSerializer
     permission_classes = [IsAuthenticated, AdminWrites]
