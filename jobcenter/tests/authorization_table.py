@@ -123,7 +123,7 @@ TABLE: dict[str, list[Row]] = {
     ],
     "api:caseworker-detail": [
         Row("GET", "caseworker", api(*SCOPED)),
-        Row("PATCH", "caseworker", api(*ADMIN_WRITES), {"fte": "0.5"}, json=True),
+        Row("PATCH", "caseworker", api(*ADMIN_WRITES), {"fte": 0.5}, json=True),
     ],
     "api:policy-list": [Row("GET", None, api(200, 200, 200, 200, 200))],  # the same for all
     "api:policy-detail": [
