@@ -4,7 +4,7 @@ Pages, API views, serializer fields and reports ask this package who the user is
 (`viewer.viewer_of`, once per request), what they may see (`scopes`), for one object by id
 (`doors`: the object or a 404) and what they may do to it (`rules`, `reassignment`).
 
-The rules are API.md's "Visibility": a caseworker sees their own record, the cases they
+The rules are docs/api.md's "Visibility": a caseworker sees their own record, the cases they
 hold (and closed cases they held last) and those cases' citizens; a team leader sees their
 teams, those teams' caseworkers and cases, the queued cases of their jobcenter in a
 programme they lead, and the citizens of all those cases; an administrator (`is_staff`)

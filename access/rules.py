@@ -1,4 +1,4 @@
-"""Who may do what to an object they can see (API.md "Visibility"). A refusal here is a 403;
+"""Who may do what to an object they can see (docs/api.md "Visibility"). A refusal here is a 403;
 whether the object can be seen at all is the doors' question, asked first (a 404).
 
 The rules read the Viewer; the only query they may cost is a case's caseworker, when the

@@ -2,7 +2,7 @@
 
 `AutoSchema` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS) adds to each operation the error
 answers that follow from what the operation is, so that no view has to list them and a new
-view cannot forget one (API.md "Errors"):
+view cannot forget one (docs/api.md "Errors"):
 
 - 400 with the validation-error shape, when it takes a request body or query parameters;
 - 401 and 403 when it requires authentication (DRF answers 403 to a session without login);

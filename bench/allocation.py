@@ -2,7 +2,7 @@
 
     python bench/allocation.py [--workers 8] [--cases 20000] [--database-url postgres://...]
 
-Builds a jobcenter sized like Copenhagen (DOMAIN.md) in a database of its own, lets N
+Builds a jobcenter sized like Copenhagen (docs/domain.md) in a database of its own, lets N
 worker processes (and, with --threads, N threads of one process) allocate M cases through
 `allocation.services.case_create`, and checks that no caseworker ended above cap and that
 no counter drifted. Then it runs pgbench's TPC-B with the same number of clients against
@@ -42,7 +42,7 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != R
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jobcenter_bench"
 
-# Copenhagen (DOMAIN.md): ~7,000 citizens in Flere skal med at 45 per caseworker, ~28,000 in
+# Copenhagen (docs/domain.md): ~7,000 citizens in Flere skal med at 45 per caseworker, ~28,000 in
 # frequent contact in standard units at 100, plus psychiatric (25) and trial (50) units.
 UNITS = [
     # unit type, teams, caseworkers per team

@@ -1,6 +1,6 @@
 """CPR numbers: validation with the century rule, masking, keyed digests and encryption.
 
-Rules (DOMAIN.md): `DDMMYY-SSSS` or `DDMMYYSSSS`; a real date whose century follows from
+Rules (docs/domain.md): `DDMMYY-SSSS` or `DDMMYYSSSS`; a real date whose century follows from
 the seventh digit; never rejected for failing modulus 11 (numbers without it have been
 issued since 2007); never a key, because a person's CPR number can change.
 """

@@ -1,4 +1,4 @@
-"""Demo data: a Copenhagen-like jobcenter (DOMAIN.md), built idempotently.
+"""Demo data: a Copenhagen-like jobcenter (docs/domain.md), built idempotently.
 
 `seed_demo()` builds "Jobcenter København" once: teams of every unit type, leaders,
 full- and part-time caseworkers, citizens with valid synthetic CPR numbers, and cases

@@ -69,7 +69,7 @@ def person_name(rng: random.Random, *, female: bool | None = None) -> str:
 
 
 def seventh_digits_for(year: int) -> list[int]:
-    """Every 7th digit that, with the year's last two digits, gives back this year (DOMAIN.md)."""
+    """Every 7th digit that, with the year's last two digits, gives back this year (docs/domain.md)."""
     yy = year % 100
     return [d for d in range(10) if cpr_rules.century_year(yy, d) == year]
 

@@ -1,4 +1,4 @@
-"""Citizens, cases and their actions, alerts: every row of API.md with its documented codes."""
+"""Citizens, cases and their actions, alerts: every row of docs/api.md with its documented codes."""
 
 import datetime
 

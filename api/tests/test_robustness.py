@@ -1,4 +1,4 @@
-"""No 500 for anything a client can send (API.md "Errors")."""
+"""No 500 for anything a client can send (docs/api.md "Errors")."""
 
 import pytest
 

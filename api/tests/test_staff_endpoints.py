@@ -1,4 +1,4 @@
-"""Jobcenters, teams, caseworkers, policies: every row of API.md with its documented codes."""
+"""Jobcenters, teams, caseworkers, policies: every row of docs/api.md with its documented codes."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""CPR rules (DOMAIN.md): real dates under the century rule, no modulus 11, masking."""
+"""CPR rules (docs/domain.md): real dates under the century rule, no modulus 11, masking."""
 
 import datetime
 
@@ -15,7 +15,7 @@ serials = st.integers(min_value=0, max_value=9999).map(lambda n: f"{n:04d}")
 
 
 def expected_year(yy: int, seventh: int) -> int:
-    """The century table of DOMAIN.md, written out independently of the code under test."""
+    """The century table of docs/domain.md, written out independently of the code under test."""
     if seventh in (0, 1, 2, 3):
         return 1900 + yy
     if seventh in (4, 9):

@@ -213,7 +213,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # The contract is JSON (the parsers also take forms, for DRF's own conventions; the
-    # schema promises only what API.md does).
+    # schema promises only what docs/api.md does).
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
     # Swagger UI from the drf-spectacular-sidecar package: the docs work without a CDN.

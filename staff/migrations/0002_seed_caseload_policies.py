@@ -1,4 +1,4 @@
-"""Data migration: the default caseload policy per role (API.md, DOMAIN.md)."""
+"""Data migration: the default caseload policy per role (docs/api.md, docs/domain.md)."""
 
 from django.db import migrations
 
