@@ -50,8 +50,10 @@ lint: venv
 	DJANGO_SETTINGS_MODULE=jobcenter.settings.test $(MANAGE) makemigrations --check --dry-run
 
 # Without DATABASE_URL the suite runs on SQLite and skips PostgreSQL-only tests (it says so).
+# One pytest-xdist worker per core (PYTEST_WORKERS=0 runs in one process, e.g. to debug).
+PYTEST_WORKERS ?= auto
 test: venv var lint messages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python bench/allocation.py
