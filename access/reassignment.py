@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from allocation import engine
+from allocation.services import receive_refusal
+from allocation.services.case_moves import OTHER_POOL
 from cases.models import Case, CaseStatus
-from staff.models import Caseworker, CaseworkerStatus
+from staff.models import Caseworker
 
 from .rules import may_hand_to
 from .viewer import viewer_of
@@ -37,17 +40,21 @@ class ReassignCandidate:
 
 def why_not(*, case: Case, caseworker: Caseworker) -> str:
     """Why the caseworker cannot take the case now, in words for the page; "" if they can.
-    (`caseworker.team` is read: select it with the caseworker.)"""
-    team = caseworker.team
-    if team.jobcenter_id != case.jobcenter_id or team.unit_type != case.programme:
-        return _("another programme")
-    if caseworker.status != CaseworkerStatus.ACTIVE:
-        return _("on leave")
-    if not caseworker.accepting_new_cases:
-        return _("not accepting new cases")
-    if caseworker.open_cases >= caseworker.cap:
-        return _("full")
-    return ""
+
+    The reason is allocation's own (`services.receive_refusal`, which a move would raise), so
+    the page offers exactly whom the move accepts. (`caseworker.team` is read: select it.)"""
+    refused = receive_refusal(case=case, target=caseworker, team=caseworker.team)
+    if refused is None:
+        return ""
+    return str(_LABELS.get(refused.data.get("reason"), _("cannot take it")))
+
+
+_LABELS = {
+    OTHER_POOL: _("another programme"),
+    engine.ON_LEAVE: _("on leave"),
+    engine.NOT_ACCEPTING: _("not accepting new cases"),
+    engine.FULL: _("full"),
+}
 
 
 def reassign_candidates(user: UserOrViewer, *, case: Case) -> list[ReassignCandidate]:

@@ -192,24 +192,33 @@ def receive_refusal(*, case: Case, target: Caseworker, team: Team) -> Allocation
     """Why `target` (of `team`) cannot take `case` now, or None when they can.
 
     The case's pool (jobcenter and programme) and then `engine.TAKES_A_CASE`: the one
-    definition, so that the reassignment pages list exactly whom a move would accept.
+    definition, so that the reassignment pages list exactly whom a move would accept. The
+    error's `data["reason"]` names the refusal for interfaces that show a short label.
     """
     name = target.full_name
     if case.status == CaseStatus.CLOSED:
-        return CaseNotOpen(case=case.pk)
+        return CaseNotOpen(case=case.pk, reason=CLOSED)
     if case.caseworker_id == target.pk:
-        return NotEligible(_("%(name)s already holds the case."), name=name, caseworker=target.pk)
-    if team.jobcenter_id != case.jobcenter_id:
-        return NotEligible(_("%(name)s works in another jobcenter."), name=name, caseworker=target.pk)
-    if team.unit_type != case.programme:
-        return NotEligible(_("%(name)s's unit does not take this programme."), name=name, caseworker=target.pk)
+        return NotEligible(_("%(name)s already holds the case."), name=name, caseworker=target.pk, reason=HOLDER)
+    if team.jobcenter_id != case.jobcenter_id or team.unit_type != case.programme:
+        message = (
+            _("%(name)s works in another jobcenter.")
+            if team.jobcenter_id != case.jobcenter_id
+            else _("%(name)s's unit does not take this programme.")
+        )
+        return NotEligible(message, name=name, caseworker=target.pk, reason=OTHER_POOL)
     refusal = engine.refusal(target)
     if refusal == engine.FULL:
-        return CapacityExceeded(name=name, open_cases=target.open_cases, cap=target.cap, caseworker=target.pk)
+        return CapacityExceeded(
+            name=name, open_cases=target.open_cases, cap=target.cap, caseworker=target.pk, reason=refusal
+        )
     if refusal is not None:
-        return NotEligible(_REFUSALS[refusal], name=name, caseworker=target.pk)
+        return NotEligible(_REFUSALS[refusal], name=name, caseworker=target.pk, reason=refusal)
     return None
 
+
+# Refusals of a move besides engine.TAKES_A_CASE's own (engine.ON_LEAVE, NOT_ACCEPTING, FULL).
+CLOSED, HOLDER, OTHER_POOL = "closed", "holder", "other_pool"
 
 _REFUSALS = {
     engine.ON_LEAVE: _("%(name)s is on leave."),
