@@ -301,3 +301,15 @@ def test_the_caseworker_and_policy_admins_speak_danish(admin_client, settings):
     assert "Sæt som fraværende" in changelist and "Genoptag nye sager" in changelist
     policies = admin_client.get(admin_url(CaseloadPolicy, "changelist")).content.decode()
     assert "sagsbehandlere med denne rolle" in policies.lower()
+
+
+def test_a_refusal_in_the_danish_admin_is_in_danish(admin_client, monkeypatch):
+    # The review saw the Danish admin show a service's raw English message.
+    CaseworkerFactory(username="taken")
+    data = form_data(admin_client.get(admin_url(Caseworker, "add")))
+    data.update(username="taken", full_name="Second Comer", team=str(TeamFactory().pk), fte="1")
+    monkeypatch.setattr("staff.admin.caseworkers.CaseworkerAddForm.clean", lambda form: form.cleaned_data)
+
+    response = admin_client.post(admin_url(Caseworker, "add"), data, follow=True, HTTP_ACCEPT_LANGUAGE="da")
+
+    assert "Der findes allerede et login med dette brugernavn" in response.content.decode()
