@@ -12,6 +12,13 @@ from staff.models import CaseworkerStatus
 from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT
 
 
+def may_travel_in_url(query: str) -> bool:
+    """Whether a search may be written into a link: a name may, anything with a digit in it (a
+    CPR number, whole or in part, in any way of writing it) never goes into a URL, where
+    browser history, access logs and a login's `next` would keep it."""
+    return not any(character.isdigit() for character in query)
+
+
 class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
     sort = forms.ChoiceField(choices=[(key, key) for key in CASELOAD_SORTS], required=False)
