@@ -37,7 +37,7 @@ def test_every_report_page_refuses_extreme_dates_with_a_400(client, snapshots, p
     client.force_login(snapshots.admin)
     response = client.get(reverse(f"reports:{page}"), params)
     assert response.status_code == 400
-    assert "between" in response.text
+    assert "2999-12-31" in response.text  # the field says which dates it takes
     export = client.get(reverse(f"reports:{page}"), {**params, "export": "csv"})
     assert export.status_code == 400
 
