@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from access.reassignment import ReassignCandidate
+from cases.access_log import reveal_purpose_clean
 from cases.models import Outcome
 from staff.models import CaseworkerStatus
 
@@ -38,10 +39,7 @@ class CprRevealForm(forms.Form):
     )
 
     def clean_purpose(self) -> str:
-        purpose = self.cleaned_data["purpose"].strip()
-        if not purpose:
-            raise forms.ValidationError(_("Say why you need the full CPR number."), code="required")
-        return purpose
+        return reveal_purpose_clean(self.cleaned_data["purpose"])
 
 
 class CaseCloseForm(forms.Form):
