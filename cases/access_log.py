@@ -6,6 +6,7 @@ when there is one: if the log cannot be written, the request fails and nothing i
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -30,16 +31,39 @@ def citizen_access_record(
     return len(ids)
 
 
+# Characters that show nothing on their own: controls, format characters (zero-width space,
+# joiners, direction marks, the soft hyphen), separators of every width (NBSP, ideographic
+# space), unassigned and private code points, combining marks without a base, and the few
+# letters that render blank (the Hangul fillers, the braille blank).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me", "Mc"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _shows_something(character: str) -> bool:
+    return unicodedata.category(character) not in _INVISIBLE_CATEGORIES and character not in _BLANK_LETTERS
+
+
+def reveal_purpose_clean(purpose: str) -> str:
+    """The purpose of a reveal as it is recorded, or ValidationError: a reader of the access
+    log must find a reason there, so a purpose of invisible characters only is no purpose.
+    Controls and format characters are dropped, the rest is kept as written. Every way in (the
+    API's serializer, the case page's form, the service) validates with this one function."""
+    kept = "".join(c for c in purpose or "" if unicodedata.category(c) not in {"Cc", "Cf"} or c in "\t\n")
+    kept = kept.strip()
+    if not any(_shows_something(c) for c in kept):
+        raise ValidationError(_("Say why you need the full CPR number."), code="required")
+    if len(kept) > PURPOSE_MAX_LENGTH:
+        raise ValidationError(_("At most %(max)d characters.") % {"max": PURPOSE_MAX_LENGTH}, code="max_length")
+    return kept
+
+
 def citizen_cpr_reveal(*, user, citizen: Citizen, purpose: str, route: str) -> str:
     """The full CPR number, for a user who may see the citizen (the caller's scoped lookup
     decided that) and who says why: the reveal and its purpose are logged first."""
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ValidationError({"purpose": [_("Say why you need the full CPR number.")]}, code="required")
-    if len(purpose) > PURPOSE_MAX_LENGTH:
-        raise ValidationError(
-            {"purpose": [_("At most %(max)d characters.") % {"max": PURPOSE_MAX_LENGTH}]}, code="max_length"
-        )
+    try:
+        purpose = reveal_purpose_clean(purpose)
+    except ValidationError as error:
+        raise ValidationError({"purpose": error.messages}, code=error.code) from None
     citizen_access_record(user=user, citizen_ids=[citizen.pk], action=AccessAction.REVEAL, route=route, purpose=purpose)
     return citizen.cpr
 

@@ -11,3 +11,13 @@ class CitizenExists(ApplicationError):
     code = "citizen_exists"
     field = "cpr"
     default_message = _("A citizen with this CPR number is already registered.")
+
+
+class CprNotRegistrable(ApplicationError):
+    """The number cannot be registered by this user, said without saying why: whether the
+    person is registered in another jobcentre, or in this one out of the user's sight, or
+    where, is not for a user who may not see them (docs/domain.md, "Registering a citizen")."""
+
+    code = "cpr_not_registrable"
+    field = "cpr"
+    default_message = _("This CPR number cannot be registered here. An administrator can help.")

@@ -2,19 +2,24 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from core.db import violated_constraint
 from staff.models import Jobcenter
 
 from . import cpr as cpr_rules
-from .errors import CitizenExists
+from .errors import CitizenExists, CprNotRegistrable
 from .models import Citizen
 
 # The unique field the digest's constraint guards, as core.db names it.
 _CPR_UNIQUE = f"{Citizen._meta.db_table}.cpr_digest"
 
 
-def citizen_create(*, cpr: str, name: str, jobcenter: Jobcenter) -> Citizen:
+def citizen_create(*, cpr: str, name: str, jobcenter: Jobcenter, visible: QuerySet[Citizen] | None = None) -> Citizen:
+    """Register a citizen. A number registered already tells the caller who that citizen is
+    only if `visible` (the citizens the caller may see; None: every citizen) holds them, and
+    otherwise nothing at all (`CprNotRegistrable`): not whether, nor where, they exist."""
     parsed = cpr_rules.parse(cpr)
     citizen = Citizen(
         jobcenter=jobcenter,
@@ -24,7 +29,16 @@ def citizen_create(*, cpr: str, name: str, jobcenter: Jobcenter) -> Citizen:
         birth_date=parsed.birth_date,
     )
     citizen.full_clean(exclude=["cpr_digest"], validate_unique=False)
-    _save(citizen)
+    try:
+        _save(citizen)
+    except CitizenExists:
+        holder = (Citizen.objects.all() if visible is None else visible).filter(cpr_digest=citizen.cpr_digest)
+        holder_id = holder.values_list("pk", flat=True).first()
+        if holder_id is None:
+            raise CprNotRegistrable() from None
+        raise CitizenExists(
+            _("A citizen with this CPR number is already registered: citizen %(citizen)s."), citizen=holder_id
+        ) from None
     return citizen
 
 

@@ -21,6 +21,11 @@ from access.viewer import viewer_of
 from staff.models import UnitType
 
 MAX_PERIOD_DAYS = 3 * 366
+# The calendar the reports accept. Periods are widened to whole weeks and months and compared
+# with the year before, so a date near Python's date.min or date.max overflows; these bounds
+# leave room for that arithmetic and still hold every date a jobcentre has figures for.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,29 @@ class ReportFilterForm(forms.Form):
         self.fields["jobcenter"].choices = [("", "—"), *jobcenters]
         self.fields["team"].choices = [("", "—"), *teams]
 
+    def clean_date_from(self):
+        return self._within_the_calendar(self.cleaned_data["date_from"])
+
+    def clean_date_to(self):
+        return self._within_the_calendar(self.cleaned_data["date_to"])
+
+    @staticmethod
+    def _within_the_calendar(day: datetime.date | None) -> datetime.date | None:
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s."),
+                code="out_of_range",
+                params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            )
+        return day
+
     def clean(self):
         data = super().clean()
+        if self.has_error("date_from") or self.has_error("date_to"):
+            return data
         today = timezone.localdate()
         date_to = data.get("date_to") or today
-        date_from = data.get("date_from") or date_to - datetime.timedelta(days=364)
+        date_from = data.get("date_from") or max(EARLIEST_DATE, date_to - datetime.timedelta(days=364))
         if date_from > date_to:
             self.add_error("date_from", _("The period must start before it ends."))
         elif (date_to - date_from).days > MAX_PERIOD_DAYS:

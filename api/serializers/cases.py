@@ -7,6 +7,7 @@ from rest_framework import serializers
 from access.scopes import caseworkers_visible_to, citizens_visible_to, jobcenters_visible_to
 from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
+from cases.access_log import reveal_purpose_clean
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
 
 from .base import StrictSerializer
@@ -46,6 +47,12 @@ class CprRevealSerializer(StrictSerializer):
     purpose = serializers.CharField(
         max_length=500, help_text="Why the full number is needed; recorded in the citizen's access log."
     )
+
+    def validate_purpose(self, value: str) -> str:
+        try:
+            return reveal_purpose_clean(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
 
 
 class CprRevealedSerializer(serializers.Serializer):

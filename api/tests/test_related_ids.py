@@ -1,5 +1,6 @@
 """Ids in a request body resolve through what the user may see: an id they may not see gets
-exactly the answer of one that does not exist (400, the same message), and reaches nothing."""
+exactly the answer of one that does not exist (400, the same message), and reaches nothing.
+Security review, finding 1 (ASVS V4.2.1, V4.2.2: no insecure direct object reference)."""
 
 import pytest
 from rest_framework import serializers
@@ -8,7 +9,7 @@ from access.scopes import citizens_visible_to
 from allocation import services
 from allocation.tests.factories import open_case
 from api.serializers.visible import VisibleRelatedField
-from cases.models import Case
+from cases.models import AccessAction, Case, CitizenAccess
 from cases.tests.factories import CitizenFactory
 from staff.tests.factories import TeamFactory
 
@@ -45,6 +46,28 @@ def test_a_leader_cannot_open_a_case_for_a_citizen_they_cannot_see(world, as_lea
     _refused_like_a_missing_id(as_leader_a, "/api/v1/cases/", body, "citizen", citizen.pk)
     assert Case.objects.filter(citizen=citizen).count() == 1
     assert as_leader_a.get(f"/api/v1/citizens/{citizen.pk}/").status_code == 404
+    # and so the full number stays out of reach (security review, finding 1: once a 201, then the CPR)
+    reveal = as_leader_a.post(f"/api/v1/citizens/{citizen.pk}/reveal-cpr/", {"purpose": "Intake"}, format="json")
+    assert reveal.status_code == 404 and citizen.cpr not in reveal.content.decode()
+    assert not CitizenAccess.objects.filter(citizen=citizen, action=AccessAction.REVEAL).exists()
+
+
+def test_every_invisible_or_missing_citizen_gets_one_and_the_same_answer(world, as_leader_a):
+    # security review, finding 1: once 409 (open case elsewhere), 403 (another jobcenter), 400 (missing)
+    unit = TeamFactory(jobcenter=world.a.jobcenter, unit_type="psychiatric")
+    services.caseworker_create(username="psy", full_name="Psy", team=unit, cap_override=5)
+    ids = {
+        "open case in another unit": open_case(team=unit).citizen.pk,
+        "another jobcenter": world.b.citizen.pk,
+        "missing": MISSING,
+    }
+    body = {"programme": "flere_skal_med"}
+    answers = {
+        why: _answer(as_leader_a.post("/api/v1/cases/", {**body, "citizen": pk}, format="json"), pk)
+        for why, pk in ids.items()
+    }
+    assert len(set(map(repr, answers.values()))) == 1, answers
+    assert answers["missing"][0] == 400
 
 
 def test_nor_tell_where_an_invisible_citizen_is(world, as_leader_a):

@@ -61,7 +61,9 @@ class AccessLoggedReads:
     create=extend_schema(
         request=CitizenCreateSerializer,
         responses={201: CitizenSerializer, **errors(400)},
-        description="Register a citizen. A CPR number already registered is a 400 with a `cpr` message.",
+        description="Register a citizen. A CPR number already registered is a 400 with a `cpr` message: it "
+        "names the citizen when the user may see them, and otherwise says only that the number cannot be "
+        "registered here, never whether or where the person is registered.",
     ),
 )
 class CitizenViewSet(
@@ -114,7 +116,12 @@ class CitizenViewSet(
         data = validated(CitizenCreateSerializer, request)
         if not rules.may_create_citizen(request.user, jobcenter_id=data["jobcenter"].pk):
             raise PermissionDenied("You may register citizens only in a jobcenter where you lead a team.")
-        citizen = case_services.citizen_create(cpr=data["cpr"], name=data["name"], jobcenter=data["jobcenter"])
+        citizen = case_services.citizen_create(
+            cpr=data["cpr"],
+            name=data["name"],
+            jobcenter=data["jobcenter"],
+            visible=scopes.citizens_visible_to(request.user),
+        )
         return Response(CitizenSerializer(citizen).data, status=status.HTTP_201_CREATED)
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -98,6 +99,47 @@ class CitizenAccessLogMixin:
         if obj is not None:
             citizen_access_record(user=request.user, citizen_ids=self.citizen_ids_of([obj]), route=request.path)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history names the object (a citizen's name and masked number) and what changed.
+        response = super().history_view(request, object_id, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("object")
+        if response.status_code == 200 and shown is not None:
+            citizen_access_record(user=request.user, citizen_ids=self.citizen_ids_of([shown]), route=request.path)
+        return response
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The autocomplete of another admin's form (a case's citizen) pages through this admin
+        # with this paginator, and an empty term lists everyone: record whom each page shows.
+        # The changelist records its page itself (above), so only the autocomplete does here.
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name != "autocomplete":
+            return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        return _RecordingPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            record=lambda shown: citizen_access_record(
+                user=request.user,
+                citizen_ids=self.citizen_ids_of(shown),
+                action=AccessAction.SEARCH if request.GET.get("term") else AccessAction.LIST,
+                route=request.path,
+            ),
+        )
+
+
+class _RecordingPaginator(Paginator):
+    """A paginator whose pages are fetched once and recorded before anybody sees them."""
+
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+
+    def _get_page(self, object_list, number, paginator):
+        shown = list(object_list)
+        self.record(shown)
+        return super()._get_page(shown, number, paginator)
 
 
 def _cpr_of_nobody_else(value: str, *, citizen: Citizen | None = None) -> str:
@@ -215,7 +257,7 @@ class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, ad
 
 
 @admin.register(CitizenAccess)
-class CitizenAccessAdmin(CprSearchMixin, ReadOnlyAdmin):
+class CitizenAccessAdmin(CitizenAccessLogMixin, CprSearchMixin, ReadOnlyAdmin):
     """The access log a citizen may ask for: search it by the citizen's full CPR number."""
 
     citizen_lookup = "citizen_id"
@@ -227,3 +269,7 @@ class CitizenAccessAdmin(CprSearchMixin, ReadOnlyAdmin):
     search_help_text = _("Citizen's name, a full CPR number (DDMMYY-SSSS), or a username.")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def citizen_ids_of(self, objects) -> list[int]:
+        # Each row names its citizen: reading the log is itself a look at the citizens in it.
+        return [access.citizen_id for access in objects]

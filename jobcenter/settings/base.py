@@ -152,6 +152,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (WARNING)
 AXES_LOCKOUT_CALLABLE = "jobcenter.security.lockout_response"
+# A failed login's record keeps the request's GET and POST data. The password is masked
+# always; `next` is too, since it is the address the user came from and once carried a
+# searched CPR number (as may an old bookmark still), and so are the fields that hold one.
+AXES_SENSITIVE_PARAMETERS = ["next", "q", "cpr", "otp_token"]
 # Behind N trusted proxies (TRUSTED_PROXY_COUNT), the client's address is the Nth entry of
 # X-Forwarded-For from the right: entries further left are whatever the client sent.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -77,7 +77,7 @@ def sort_link(context, key: str) -> str:
     """The query string that sorts by `key`, flipping the direction when already sorted by it."""
     current = context.get("sort", "")
     params = {"sort": f"-{key}" if current == key else key}
-    query = context.get("query")
+    query = context.get("link_query")  # never a CPR number (web.forms.may_travel_in_url)
     if query:
         params["q"] = query
     return "?" + urlencode(params)

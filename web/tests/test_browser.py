@@ -96,6 +96,37 @@ def test_caseworker_sees_their_citizens_and_count_against_cap(danish_page, live_
     expect(page.get_by_role("heading", name="Citizen")).to_be_visible()
 
 
+def test_a_cpr_search_finds_the_citizen_and_leaves_no_number_in_the_address(danish_page, live_server, office):
+    from playwright.sync_api import expect
+
+    cases = give_cases(office.anna, 3)
+    target = cases[2].citizen
+    page = danish_page
+    _log_in(page, live_server, "anna")
+    addresses = []
+    page.on("request", lambda request: addresses.append(request.url))
+    table = page.locator("#caseload-table")
+
+    # typed, as the search runs while one types, and submitted with Enter
+    page.get_by_label("Søg på navn").fill(target.cpr)
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table).to_contain_text(target.name)
+    page.get_by_label("Søg på navn").press("Enter")
+    expect(table.locator("tbody tr")).to_have_count(1)
+
+    digits = target.cpr.replace("-", "")
+    for address in [page.url, *addresses]:
+        assert target.cpr not in address and digits not in address.replace("-", "").replace("%2D", "")
+    history = page.evaluate("() => [window.location.href, history.length, JSON.stringify(localStorage)]")
+    assert target.cpr not in str(history) and digits not in str(history)
+    assert target.cpr not in page.content()
+
+    # a sort link of the result carries no number: it sorts the whole caseload instead
+    table.locator("thead a").first.click()
+    expect(table.locator("tbody tr")).to_have_count(3)
+    assert target.cpr not in page.url and digits not in page.url
+
+
 def test_caseworker_cannot_reach_the_team_board(danish_page, live_server, office):
     page = danish_page
     _log_in(page, live_server, "anna")

@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from access.rules import is_admin
 from access.viewer import viewer_of
+from cases import cpr as cpr_rules
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
 from staff.models import Caseworker
 
-from ..forms import CaseloadFilterForm
+from ..forms import CaseloadFilterForm, may_travel_in_url
 from ..selectors import caseload_cases, caseworker_of_user, teams_led, teams_overview
 from .common import is_htmx
 
 CASELOAD_PAGE_SIZE = 100
 
 
+def _no_cpr_in_the_url(view):
+    """A search that may not travel in a URL (see may_travel_in_url) and came in one anyway,
+    from an old bookmark or a hand-typed address, is dropped before anything else happens, even
+    before the login redirect, whose `next` would carry it on into the login records."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "GET" and not may_travel_in_url(request.GET.get("q", "")):
+            kept = {key: request.GET[key] for key in ("sort",) if key in request.GET}
+            return redirect(request.path + (f"?{urlencode(kept)}" if kept else ""))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_no_cpr_in_the_url
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def home(request):
     caseworker = caseworker_of_user(user=request.user)
     if caseworker is not None:
@@ -51,7 +71,10 @@ def _teams(request):
 
 
 def _caseload(request, *, caseworker: Caseworker):
-    query, sort = CaseloadFilterForm(request.GET).cleaned_or_default()
+    # The search form posts, so that a CPR number never reaches the address bar; a GET with a
+    # name (a sort link, a bookmark) still searches.
+    query, sort = CaseloadFilterForm(request.POST if request.method == "POST" else request.GET).cleaned_or_default()
+    link_query = query if may_travel_in_url(query) else ""
     cases = caseload_cases(user=request.user, caseworker=caseworker, query=query, sort=sort)
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
@@ -66,10 +89,23 @@ def _caseload(request, *, caseworker: Caseworker):
         "page": page,
         "cases": shown,
         "query": query,
+        # what the page may write back: a name as typed, a CPR number only masked, and into
+        # links (sorting, pages, the search box) nothing with a digit in it
+        "shown_query": link_query or cpr_rules.mask(query),
+        "link_query": link_query,
         "sort": sort,
-        "filter_form": CaseloadFilterForm(initial={"q": query, "sort": sort}),
+        "filter_form": CaseloadFilterForm(initial={"q": link_query, "sort": sort}),
         "led_teams": list(teams_led(user=request.user)),
     }
     if is_htmx(request) and request.htmx.target == "caseload-results":
-        return render(request, "web/partials/caseload_results.html", context)
-    return render(request, "web/caseload.html", context)
+        response = render(request, "web/partials/caseload_results.html", context)
+    else:
+        response = render(request, "web/caseload.html", context)
+    if request.method == "POST":
+        response["HX-Push-Url"] = _bookmark(request.path, link_query, sort) if link_query else "false"
+    return response
+
+
+def _bookmark(path: str, query: str, sort: str) -> str:
+    """The address a name search may leave in the history, as the GET search it equals."""
+    return f"{path}?{urlencode({'q': query, 'sort': sort})}"
