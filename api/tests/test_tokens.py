@@ -1,7 +1,7 @@
 """API tokens (issue 13, finding 7): they expire, their owner revokes them, they end with a
-password change and a deactivation, and only their digest is stored. ASVS V3.5.2, V3.5.3
-(token-based session management), V3.3.1, V3.3.2 (logout and timeout), V3.3.3 (end
-sessions after a password change), V2.10.3 (credentials stored hashed)."""
+password change and a deactivation, and only their digest is stored. ASVS V3.5.2 (session
+tokens, not static API keys), V3.3.1 and V3.3.4 (logout, and ending every session),
+V3.3.2 (an absolute lifetime), V3.3.3 (sessions end after a password change)."""
 
 import datetime
 

@@ -1,12 +1,16 @@
 """Two-factor authentication on every way in (issue 13, finding 2): with ADMIN_REQUIRE_OTP
 on, an administrator acts through no door — pages, the session API, API tokens — on a
-password alone. ASVS V2.7 / V2.8 (out-of-band and one-time verifiers: TOTP, throttled,
-used once), V4.3.1 (administrative interfaces use appropriate multi-factor authentication),
-V3.5 (a token is issued only after the full authentication)."""
+password alone. ASVS V2.8.1 and V2.8.4 (time-based one-time codes, each accepted once),
+V2.2.1 (guessing throttled), V4.3.1 (multi-factor authentication for administration), V3.5
+(a token is issued only after the full authentication)."""
 
 from __future__ import annotations
 
+from io import StringIO
+from urllib.parse import parse_qs, urlparse
+
 import pytest
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -172,3 +176,17 @@ def test_the_code_is_checked_only_after_the_password(device):
     assert response.status_code == 400 and "non_field_errors" in response.json()
     device.refresh_from_db()
     assert device.throttling_failure_count == 0
+
+
+# --- The first administrator's device ----------------------------------------------------
+
+
+@required
+def test_the_first_administrator_gets_a_device_from_the_command_line(client, admin):
+    out = StringIO()
+    call_command("add_totp_device", "root", stdout=out)
+    url = urlparse(out.getvalue().strip())
+    assert url.scheme == "otpauth" and "secret" in parse_qs(url.query)
+    device = TOTPDevice.objects.get(user=admin)
+    assert device.confirmed
+    assert client.post(LOGIN, {"username": "root", "password": "pw", "otp_token": _right(device)}).status_code == 302
