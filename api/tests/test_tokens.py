@@ -157,3 +157,31 @@ def test_the_token_exchange_refuses_wrong_json_types(user, body):
     response = APIClient().post(TOKEN_URL, body, format="json")
     assert response.status_code == 400
     assert "token" not in response.json()
+
+
+def test_a_password_set_in_admin_ends_every_token(user, world):
+    token = _issue()
+    browser = Client()
+    browser.force_login(world.admin)
+    new = "Ny-adgangskode-2026"
+    response = browser.post(
+        f"/admin/auth/user/{user.pk}/password/", {"password1": new, "password2": new, "usable_password": "true"}
+    )
+    assert response.status_code == 302, response.content
+    assert not _works(token)
+
+
+def test_admin_shows_who_holds_a_token_but_never_the_token_and_mints_none(user, world):
+    token = _issue()
+    stored = AuthToken.objects.get()
+    browser = Client()
+    browser.force_login(world.admin)
+    listing = browser.get("/admin/knox/authtoken/")
+    assert listing.status_code == 200
+    page = listing.content.decode()
+    assert "cw_A" in page
+    # (the digest is the row's primary key, so it is in the row's links: a one-way hash of
+    # 256 random bits, no use as a credential; the token and its leading characters are not)
+    assert token not in page and stored.token_key not in page
+    assert 'class="field-digest"' not in page
+    assert browser.get("/admin/knox/authtoken/add/").status_code == 403
