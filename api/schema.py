@@ -25,10 +25,19 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class TokenScheme(KnoxTokenScheme):
+    """knox's tokens under the scheme name the API has always published (`tokenAuth`): the
+    header is the same `Authorization: Token <token>` as with DRF's tokens before."""
+
+    name = "tokenAuth"
+    priority = 1
 
 
 class ErrorSerializer(serializers.Serializer):

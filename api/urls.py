@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from .views.auth import MeView, TokenView
+from .views.auth import LogoutAllView, LogoutView, MeView, TokenView
 from .views.cases import AlertViewSet, CaseViewSet, CitizenViewSet
 from .views.docs import SwaggerView
 from .views.staff import CaseworkerViewSet, JobcenterViewSet, PolicyViewSet, TeamViewSet
@@ -20,6 +20,8 @@ router.register("alerts", AlertViewSet, basename="alert")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="logout_all"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
 ]

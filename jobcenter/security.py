@@ -1,5 +1,6 @@
-"""Login protection: throttling (django-axes), optional two-factor admin (django-otp), and
-the wiring that keeps CPR numbers out of every log handler.
+"""Login protection: throttling (django-axes), two-factor for administrators on every way in
+(django-otp), the end of API tokens (django-rest-knox), and the wiring that keeps CPR
+numbers out of every log handler.
 
 Project wiring only; what is protected and why is in SECURITY.md.
 """
@@ -11,11 +12,17 @@ import logging
 from axes.backends import AxesStandaloneBackend as _AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.admin import AdminSite as _DjangoAdminSite
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from knox.models import AuthToken
 
 from cases.cpr import CprMaskingFilter
+from core.two_factor import second_factor_required
 
 # --- Login throttling --------------------------------------------------------------------
 
@@ -100,6 +107,76 @@ class AdminSite(OTPAdminSite):
         if settings.ADMIN_REQUIRE_OTP:
             return super().has_permission(request)  # also request.user.is_verified()
         return _DjangoAdminSite.has_permission(self, request)
+
+
+# --- Two-factor on every way in -----------------------------------------------------------
+
+# Where a session that still owes its second factor may go: the login page (to give it),
+# logout, the language switch and static files. The admin site asks for the code itself
+# (AdminSite above), and the token exchange ignores sessions altogether.
+_OPEN_TO_UNVERIFIED = ("/accounts/login/", "/accounts/logout/", "/i18n/", "/static/", "/admin/", "/api/v1/auth/token/")
+
+
+class SecondFactorMiddleware:
+    """A session of a user who must give a second factor and has not reaches nothing.
+
+    Pages redirect to the login page (which asks for the code); the API answers 403
+    `{"detail", "code": "otp_required"}`. Such a session cannot come from our login page,
+    which logs nobody in without the code, but from any other door that logs in with a
+    password alone (a password-reset confirmation, a future view) or from a session opened
+    before the setting was turned on. After django_otp's OTPMiddleware, which says whether
+    the session is verified.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.ADMIN_REQUIRE_OTP and not request.path.startswith(_OPEN_TO_UNVERIFIED):
+            user = request.user
+            if second_factor_required(user) and not user.is_verified():
+                if request.path.startswith("/api/"):
+                    detail = "This account must log in with its second factor (TOTP code)."
+                    return JsonResponse({"detail": detail, "code": "otp_required"}, status=403)
+                return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+        return self.get_response(request)
+
+
+# --- API tokens end with the credentials that earned them -------------------------------
+
+# What a token was issued on: a change to any of these ends every token of the user.
+# Gaining admin rights is among them: a token issued before might not have been asked for
+# the second factor that administrators need.
+_TOKEN_BASIS = ("password", "is_active", "is_staff", "is_superuser")
+
+
+def end_tokens_when_credentials_change(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """pre_save of the user model: delete the user's API tokens when their password changes,
+    their account is deactivated or they become an administrator.
+
+    A signal, against the house rule of visible flow, because this is a security invariant
+    rather than business flow: a password can change through the password-change page, a
+    reset, admin, `createsuperuser`, `changepassword` or any `set_password()` + `save()`,
+    and a door that forgot to call a service would leave stolen tokens alive. Comparing
+    the stored hash catches every one of them. (`QuerySet.update()` bypasses signals: a
+    deactivation that way is still refused per request by knox, which checks is_active.)
+    """
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(_TOKEN_BASIS):
+        return  # e.g. last_login at every login: nothing that tokens rest on
+    before = sender.objects.filter(pk=instance.pk).values(*_TOKEN_BASIS).first()
+    if before is None:
+        return
+    gained_admin = (instance.is_staff and not before["is_staff"]) or (
+        instance.is_superuser and not before["is_superuser"]
+    )
+    if instance.password != before["password"] or (before["is_active"] and not instance.is_active) or gained_admin:
+        AuthToken.objects.filter(user_id=instance.pk).delete()
+
+
+def connect_token_ends() -> None:
+    pre_save.connect(end_tokens_when_credentials_change, sender=get_user_model(), dispatch_uid="end_api_tokens")
 
 
 # --- No CPR number in any log handler ----------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from web.views.login import LoginView
 from web.views.password_reset import PasswordResetView
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("api/v1/reports/", include("reports.api_urls")),
     path("api/", include("api.urls")),
     # Ahead of Django's own route of the same name and path: the form, throttled.
+    # Ahead of Django's own: the password and, for administrators, the TOTP code.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),

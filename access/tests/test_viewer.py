@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from access.viewer import ANONYMOUS, Viewer, viewer_of
 from staff.models import Caseworker
@@ -71,7 +71,7 @@ def test_a_page_reads_the_viewer_once(client, town, name):
 
 @pytest.mark.parametrize("method, url", [("post", "reassign"), ("get", "detail"), ("get", "me"), ("get", "citizens")])
 def test_an_endpoint_reads_the_viewer_once(client, town, method, url):
-    token = Token.objects.create(user=town.leader)
+    _, token = AuthToken.objects.create(user=town.leader)
     path = {
         "reassign": f"/api/v1/cases/{town.case.pk}/reassign/",
         "detail": f"/api/v1/cases/{town.case.pk}/",
@@ -81,7 +81,7 @@ def test_an_endpoint_reads_the_viewer_once(client, town, method, url):
     body = {"caseworker": town.colleague.pk} if method == "post" else None
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(
-            path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+            path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
         )
     assert response.status_code == 200, response.content
     assert _reads_of_the_viewer(queries) == 1

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,8 @@ def test_token_for_good_credentials_and_it_authenticates(world, anonymous):
     response = anonymous.post(TOKEN_URL, {"username": "cw_A", "password": "pw"}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=world.a.caseworker.user).key
+    (stored,) = AuthToken.objects.filter(user=world.a.caseworker.user)
+    assert stored.digest != token and token not in stored.digest  # only a digest is kept
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/me/").json()["caseworker"] == world.a.caseworker.pk
@@ -87,7 +88,7 @@ def test_browser_session_works_and_writes_need_the_csrf_token(world):
 
 def test_token_clients_need_no_csrf_token(world):
     client = APIClient(enforce_csrf_checks=True)
-    token, _ = Token.objects.get_or_create(user=world.a.leader)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=world.a.leader)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     body = {"cpr": "010190-1235", "name": "Ny Borger", "jobcenter": world.a.jobcenter.pk}
     assert client.post("/api/v1/citizens/", body, format="json").status_code == 201

@@ -125,7 +125,7 @@ def test_error_responses_are_documented(schema):
         wanted = set() if path == "/api/v1/auth/token/" else {"401", "403"}
         if "{" in path:
             wanted.add("404")
-        if method in {"post", "put", "patch"}:
+        if method in {"post", "put", "patch"} and "requestBody" in operation:  # logout takes no body
             wanted.add("400")
         if path in {"/api/v1/cases/", "/api/v1/cases/{id}/reassign/", "/api/v1/cases/{id}/close/"} and method == "post":
             wanted.add("409")

@@ -26,7 +26,7 @@ from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import initialize
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
@@ -62,7 +62,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
 
 @pytest.fixture
 def admin_headers(world):
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=world.admin)[0].key}"}
+    return {"Authorization": f"Token {AuthToken.objects.create(user=world.admin)[1]}"}
 
 
 def _existing_ids(world) -> dict[str, int]:
@@ -125,7 +125,7 @@ REGISTERED = Machine.bundles["POST /api/v1/citizens/ -> 201"]
 class Chains(Machine):
     def setup(self):
         self.world = _fresh_world()
-        self.headers = {"Authorization": f"Token {Token.objects.create(user=self.world.admin).key}"}
+        self.headers = {"Authorization": f"Token {AuthToken.objects.create(user=self.world.admin)[1]}"}
         # Valid CPR numbers (1 January 1990), fresh for every registration: a random string
         # is almost never one, and a chain needs a citizen to open a case for.
         self.cpr_serials = itertools.count(1000)

@@ -22,6 +22,9 @@ _EMAIL_URL = env("EMAIL_URL", default="")
 if _EMAIL_URL.split(":", 1)[0] in {"", "consolemail", "dummymail", "filemail", "memorymail"}:
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server, e.g. smtp+tls://user:pw@smtp.example.dk:587.")
 
+# Administrators give a second factor on every way in, unless explicitly turned off.
+ADMIN_REQUIRE_OTP = env.bool("REQUIRE_OTP_FOR_ADMINS", default=env.bool("ADMIN_REQUIRE_OTP", default=True))
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)

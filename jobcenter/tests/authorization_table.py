@@ -93,6 +93,9 @@ TABLE: dict[str, list[Row]] = {
     "api:schema": [Row("GET", None, everyone(200))],  # describes, holds no data
     "api:docs": [Row("GET", None, everyone(200))],
     "api:token": [Row("POST", None, everyone(400), {"username": "nobody", "password": "x"}, json=True)],
+    # They revoke the token a request is sent with: a session (as here) has none, so 401.
+    "api:logout": [Row("POST", None, everyone(NO_AUTH))],
+    "api:logout_all": [Row("POST", None, everyone(NO_AUTH))],
     "api:me": [Row("GET", None, api(200, 200, 200, 200, 200))],
     "api:jobcenter-list": [
         Row("GET", "jobcenter", api(*LISTED)),

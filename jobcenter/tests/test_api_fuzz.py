@@ -36,6 +36,8 @@ TABLES += [CitizenAccess, get_user_model()]
 # route name → {method: how the URL's object is found on team A's side}
 WRITES: dict[str, dict[str, str | None]] = {
     "api:token": {"POST": None},
+    "api:logout": {"POST": None},
+    "api:logout_all": {"POST": None},
     "api:jobcenter-list": {"POST": None},
     "api:jobcenter-detail": {"PUT": "jobcenter", "PATCH": "jobcenter"},
     "api:team-list": {"POST": None},

@@ -15,7 +15,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api.tests.conftest import World
@@ -82,7 +82,7 @@ def _client(world: World, role: str, *, token: bool = False) -> APIClient:
     client = APIClient()
     user = _user(world, role)
     if user is not None and token:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     elif user is not None:
         client.force_login(user)
     return client

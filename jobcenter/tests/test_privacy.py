@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from allocation.tests.factories import open_case
 from staff.tests.factories import CaseworkerFactory
@@ -18,7 +18,7 @@ def test_the_caseload_the_case_page_and_a_citizen_in_the_api_are_not_cacheable()
     assert case.caseworker_id == worker.pk
     client = Client()
     client.force_login(worker.user)
-    token = Token.objects.create(user=worker.user).key
+    token = AuthToken.objects.create(user=worker.user)[1]
 
     answers = [
         client.get("/"),

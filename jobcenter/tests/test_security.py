@@ -238,11 +238,38 @@ def test_with_the_setting_a_wrong_code_is_refused_and_a_right_one_opens_the_admi
 
 
 @override_settings(ADMIN_REQUIRE_OTP=True)
-def test_with_the_setting_a_session_from_the_ordinary_login_does_not_open_the_admin(client, admin_with_device):
-    client.post(LOGIN, {"username": "root", "password": "pw"})
-    assert client.get("/").status_code == 200  # the web pages work
+def test_with_the_setting_the_ordinary_login_asks_the_code_too(client, admin_with_device):
+    # issue 13, finding 2: a password alone opens neither the pages nor the admin
+    # (the other doors are in test_two_factor.py)
+    refused = client.post(LOGIN, {"username": "root", "password": "pw"})
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_production_requires_a_second_factor_of_administrators_by_default():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "jobcenter.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "CPR_ENCRYPTION_KEY": secrets.token_urlsafe(48),
+        "DJANGO_ALLOWED_HOSTS": "jobcenter.example.dk",
+        "DATABASE_URL": "postgres://jobcenter:secret@db.example.dk:5432/jobcenter",
+        "EMAIL_URL": "smtp+tls://jobcenter:secret@smtp.example.dk:587",
+    }
+    assert _settings_probe("s.ADMIN_REQUIRE_OTP", **env) == "(True,)"
+    assert _settings_probe("s.ADMIN_REQUIRE_OTP", **env, ADMIN_REQUIRE_OTP="false") == "(False,)"
+    assert _settings_probe("s.ADMIN_REQUIRE_OTP", **env, REQUIRE_OTP_FOR_ADMINS="false") == "(False,)"
+
+
+def test_the_clearer_name_of_the_switch_works_too():
+    assert _settings_probe("s.ADMIN_REQUIRE_OTP", REQUIRE_OTP_FOR_ADMINS="true") == "(True,)"
+
+
+def test_api_tokens_live_a_working_day_unless_configured():
+    probe = "s.API_TOKEN_TTL_HOURS, s.REST_KNOX['TOKEN_TTL'].total_seconds()"
+    assert _settings_probe(probe) == "(10, 36000.0)"
+    assert _settings_probe(probe, API_TOKEN_TTL_HOURS="2") == "(2.0, 7200.0)"
 
 
 # --- Content-Security-Policy -------------------------------------------------------------
