@@ -111,7 +111,7 @@ def test_a_password_only_session_of_an_administrator_reaches_nothing(client, dev
     assert client.get("/admin/").status_code == 302
     # and the login page tells them why, and takes the code
     page = client.get(LOGIN + "?next=/").content.decode()
-    assert "log in again with the code" in page
+    assert "log ind igen med koden" in page
     assert client.post(LOGIN, {"username": "root", "password": "pw", "otp_token": _right(device)}).status_code == 302
     assert _acts(client) == (200, 200, 200)
 
@@ -121,8 +121,8 @@ def test_an_administrator_without_a_device_is_told_whom_to_ask(client, admin):
     response = client.post(LOGIN, {"username": "root", "password": "pw", "otp_token": "123456"})
     assert response.status_code == 200 and not _logged_in(client)
     assert response.context["form"].has_error("__all__", "otp_no_device")
-    assert "Ask another administrator" in response.content.decode()
-    assert _token("root", "123456").json()["otp_token"][0].startswith("This account needs two-factor")
+    assert "Bed en anden administrator" in response.content.decode()
+    assert _token("root", "123456").json()["otp_token"][0].startswith("Denne konto kræver totrinsgodkendelse")
 
 
 def test_without_the_setting_an_administrator_logs_in_with_a_password_alone(client, device, settings):
