@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
-from .errors import InvalidStaffInput, NotEditable, StaffError, StillInUse, TeamKeepsItsPool  # noqa: F401 (merge shim)
+from .errors import InvalidStaffInput, NotEditable, StillInUse, TeamKeepsItsPool
 from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Jobcenter, Role, Team
 
 User = get_user_model()

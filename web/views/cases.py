@@ -12,14 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 from access.doors import access_case
 from access.reassignment import reassign_candidates
 from allocation import services
-from allocation.errors import AllocationError
 from allocation.selectors import assignments_of_case
 from cases.access_log import citizen_access_record, citizen_cpr_reveal
 from cases.models import AccessAction, Case
+from core.errors import ApplicationError
 
 from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm
 from ..selectors import CasePermissions, case_permissions
-from .common import report_allocation_error
+from .common import report_error
 
 
 def _case(request, case_id: int) -> Case:
@@ -95,8 +95,8 @@ def case_close(request, case_id: int):
         return _render_case(request, case=case, permissions=permissions, close_form=form)
     try:
         services.case_close(case=case, outcome=form.cleaned_data["outcome"], by=request.user)
-    except AllocationError as error:
-        report_allocation_error(request, error)
+    except ApplicationError as error:
+        report_error(request, error)
     else:
         messages.success(request, _("The case is closed."))
     return redirect("web:case", case_id=case.pk)
@@ -116,8 +116,8 @@ def case_reassign(request, case_id: int):
     target = next(c.caseworker for c in candidates if c.caseworker.pk == form.cleaned_data["caseworker"])
     try:
         services.case_reassign(case=case, caseworker=target, reason=form.cleaned_data["reason"], by=request.user)
-    except AllocationError as error:
-        report_allocation_error(request, error)
+    except ApplicationError as error:
+        report_error(request, error)
     else:
         messages.success(request, _("The case now belongs to %(name)s.") % {"name": target.full_name})
     return redirect("web:case", case_id=case.pk)

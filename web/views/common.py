@@ -12,10 +12,6 @@ def report_error(request, error: ApplicationError) -> None:
     messages.error(request, error.text)
 
 
-# The name the views used before every error had its own translated message.
-report_allocation_error = report_error
-
-
 def is_htmx(request) -> bool:
     """An htmx request for a fragment (not a history restore, which wants the whole page)."""
     htmx = getattr(request, "htmx", None)

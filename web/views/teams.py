@@ -17,12 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from access.doors import access_caseworker, access_team
 from access.rules import may_manage_team
 from allocation import rebalancing, services
-from allocation.errors import AllocationError
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
+from core.errors import ApplicationError
 from staff.models import Team
 from staff.selectors import team_is_over_limit
-from staff.services import StaffError
 
 from ..charts import TrendPoint, trend_chart
 from ..forms import CaseworkerToggleForm, RebalanceForm
@@ -33,7 +32,7 @@ from ..selectors import (
     team_queue,
     team_trend,
 )
-from .common import is_htmx, report_allocation_error
+from .common import is_htmx, report_error
 
 QUEUE_SHOWN = 50
 MOVES_SHOWN = 100
@@ -111,10 +110,8 @@ def caseworker_toggle(request, team_id: int, caseworker_id: int):
         return _board_response(request, team_id=team.pk)
     try:
         services.caseworker_update(caseworker=caseworker, **form.cleaned_data)
-    except AllocationError as error:
-        report_allocation_error(request, error)
-    except StaffError:
-        messages.error(request, _("That change is not possible."))
+    except ApplicationError as error:
+        report_error(request, error)
     else:
         messages.success(request, _("%(name)s is updated.") % {"name": caseworker.full_name})
     return _board_response(request, team_id=team.pk)
@@ -166,8 +163,8 @@ def rebalance_apply(request, team_id: int):
     include_on_leave = form.is_valid() and form.cleaned_data["include_on_leave"]
     try:
         plan = rebalancing.rebalance_apply(team=team, by=request.user, include_on_leave=include_on_leave)
-    except AllocationError as error:
-        report_allocation_error(request, error)
+    except ApplicationError as error:
+        report_error(request, error)
         return _board_response(request, team_id=team.pk)
     moved = len(plan.moves)
     if moved:
