@@ -9,7 +9,34 @@ from __future__ import annotations
 
 import django_otp
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
+
+from .errors import ApplicationError
+
+
+class SecondFactorRefused(ApplicationError):
+    """The second factor a user must give is missing or wrong; each door says so its own way."""
+
+    field = "otp_token"
+
+
+class NoDevice(SecondFactorRefused):
+    code = "otp_no_device"
+    default_message = _(
+        "This account needs two-factor authentication, but has no authenticator device yet. "
+        "Ask another administrator to register one for you in admin (TOTP devices)."
+    )
+
+
+class CodeRequired(SecondFactorRefused):
+    code = "otp_required"
+    default_message = _("This account needs the code from its authenticator app as well.")
+
+
+class CodeInvalid(SecondFactorRefused):
+    code = "otp_invalid"
+    default_message = _("Wrong or expired code from the authenticator app.")
 
 
 def second_factor_required(user) -> bool:
@@ -36,3 +63,18 @@ def second_factor_match(*, user, code: str) -> Device | None:
     if not code:
         return None
     return django_otp.match_token(user, code)
+
+
+def second_factor_verify(*, user, code: str) -> Device | None:
+    """The check every door makes after the password: None when the user owes no second
+    factor, the device that accepted `code` when they do, else `SecondFactorRefused`."""
+    if not second_factor_required(user):
+        return None
+    if not second_factor_registered(user):
+        raise NoDevice()
+    if not code.strip():
+        raise CodeRequired()
+    device = second_factor_match(user=user, code=code)
+    if device is None:
+        raise CodeInvalid()
+    return device

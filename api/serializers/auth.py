@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.two_factor import second_factor_match, second_factor_registered, second_factor_required
+from core.two_factor import SecondFactorRefused, second_factor_verify
 
 from .base import StrictSerializer
 
@@ -27,21 +27,9 @@ class TokenRequestSerializer(StrictSerializer):
         user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
-        if second_factor_required(user):
-            self._check_second_factor(user, attrs.get("otp_token", ""))
+        try:
+            second_factor_verify(user=user, code=attrs.get("otp_token", ""))
+        except SecondFactorRefused as refused:
+            raise serializers.ValidationError({refused.field: [refused.text]}, code=refused.code) from None
         attrs["user"] = user
         return attrs
-
-    def _check_second_factor(self, user, code: str) -> None:
-        if not second_factor_registered(user):
-            message = _(
-                "This account needs two-factor authentication, but has no authenticator device. "
-                "Ask another administrator to register one in admin."
-            )
-            raise serializers.ValidationError({"otp_token": [message]}, code="otp_no_device")
-        if not code:
-            raise serializers.ValidationError(
-                {"otp_token": [_("This account needs the code from its authenticator app.")]}, code="otp_required"
-            )
-        if second_factor_match(user=user, code=code) is None:
-            raise serializers.ValidationError({"otp_token": [_("Wrong or expired code.")]}, code="otp_invalid")

@@ -17,7 +17,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.translation import gettext_lazy as _
 
-from core.two_factor import second_factor_match, second_factor_registered, second_factor_required
+from core.two_factor import SecondFactorRefused, second_factor_required, second_factor_verify
 
 
 class LoginForm(AuthenticationForm):
@@ -29,16 +29,6 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "otp_no_device": _(
-            "This account needs two-factor authentication, but has no authenticator device yet. "
-            "Ask another administrator to register one for you in admin (TOTP devices)."
-        ),
-        "otp_required": _("This account needs the code from its authenticator app as well."),
-        "otp_invalid": _("Wrong or expired code from the authenticator app."),
-    }
-
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.otp_device = None
@@ -47,16 +37,10 @@ class LoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        if not second_factor_required(user):
-            return
-        if not second_factor_registered(user):
-            raise forms.ValidationError(self.error_messages["otp_no_device"], code="otp_no_device")
-        code = self.cleaned_data.get("otp_token", "")
-        if not code:
-            raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
-        self.otp_device = second_factor_match(user=user, code=code)
-        if self.otp_device is None:
-            raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+        try:
+            self.otp_device = second_factor_verify(user=user, code=self.cleaned_data.get("otp_token", ""))
+        except SecondFactorRefused as refused:
+            raise forms.ValidationError(refused.text, code=refused.code) from None
 
 
 class LoginView(DjangoLoginView):
