@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from access.reassignment import ReassignCandidate
+from cases import cpr as cpr_rules
 from cases.access_log import reveal_purpose_clean
 from cases.models import Outcome
 from staff.models import CaseworkerStatus
@@ -18,6 +20,18 @@ def may_travel_in_url(query: str) -> bool:
     CPR number, whole or in part, in any way of writing it) never goes into a URL, where
     browser history, access logs and a login's `next` would keep it."""
     return not any(character.isdigit() for character in query)
+
+
+def shown_in_page(query: str) -> str:
+    """A search as the page may repeat it: a name as typed; a full CPR number masked
+    (DDMMYY-XXXX); anything else with digits in it with every digit hidden ("Borger 7" reads
+    "Borger X", not as the mask of a CPR number that nobody typed)."""
+    if may_travel_in_url(query):
+        return query
+    try:
+        return cpr_rules.parse(query).masked
+    except ValidationError:
+        return "".join("X" if character.isdigit() else character for character in query)
 
 
 class CaseloadFilterForm(forms.Form):

@@ -112,3 +112,12 @@ def test_the_failed_login_records_keep_no_cpr(client, office):
     attempt = AccessAttempt.objects.get(username="anna")
     for recorded in (attempt.get_data, attempt.post_data, attempt.path_info):
         _assert_no_cpr(recorded, number)
+
+
+def test_the_page_repeats_a_search_without_its_digits_and_a_cpr_masked(client, office):
+    from web.forms import shown_in_page
+
+    assert shown_in_page("Hansen") == "Hansen"
+    assert shown_in_page("061085-3512") == "061085-XXXX"
+    assert shown_in_page("Borger 7") == "Borger X"  # not the mask of a CPR number nobody typed
+    assert shown_in_page("0610") == "XXXX"

@@ -12,12 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access.rules import is_admin
 from access.viewer import viewer_of
-from cases import cpr as cpr_rules
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
 from staff.models import Caseworker
 
-from ..forms import CaseloadFilterForm, may_travel_in_url
+from ..forms import CaseloadFilterForm, may_travel_in_url, shown_in_page
 from ..selectors import caseload_cases, caseworker_of_user, teams_led, teams_overview
 from .common import is_htmx
 
@@ -91,7 +90,7 @@ def _caseload(request, *, caseworker: Caseworker):
         "query": query,
         # what the page may write back: a name as typed, a CPR number only masked, and into
         # links (sorting, pages, the search box) nothing with a digit in it
-        "shown_query": link_query or cpr_rules.mask(query),
+        "shown_query": shown_in_page(query),
         "link_query": link_query,
         "sort": sort,
         "filter_form": CaseloadFilterForm(initial={"q": link_query, "sort": sort}),
