@@ -11,12 +11,11 @@ from core.db import violated_constraint
 from staff.models import Caseworker, Team
 from trials import selectors as trial_selectors
 from trials import services as trial_services
-from trials.models import Exclusion
 
 from .. import engine, intake, locking, prompt_check
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
-from .choosing import Pool, _allocate, _end_assignment, _keeps_earlier_caseworker, _start_assignment
+from .choosing import Pool, _allocate, _end_assignment, _ranked_candidates, _start_assignment
 from .queue import _after_capacity_rose, queue_drain
 
 # The partial unique constraint "one case that is not closed per citizen" (cases.models).
@@ -63,22 +62,23 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
     trial = trial_selectors.trial_running(
         jobcenter_id=citizen.jobcenter_id, programme=programme, day=timezone.localdate(now)
     )
-    assessment = None
+    assessment, ranked = None, None
     if trial is not None:
+        # One read of the pool's candidates decides both: whether continuity applies (the most
+        # recent caseworker is among those who may take a case) and, if so, the allocation.
+        ranked = _ranked_candidates(pool=pool, citizen_id=citizen.pk)
         assessment = trial_services.trial_assess(
             trial=trial,
             citizen=citizen,
             programme=programme,
             target_group=target_group,
             now=now,
-            keeps_earlier_caseworker=_keeps_earlier_caseworker(pool=pool, citizen_id=citizen.pk),
+            keeps_earlier_caseworker=bool(ranked[2]),
         )
     if assessment is not None and assessment.included:
         pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=assessment.programme, team_ids=assessment.team_ids)
-        programme = assessment.programme
-    decision = _allocate(pool=pool, citizen_id=citizen.pk)
-    if assessment is not None and assessment.excluded == Exclusion.EARLIER_CASE and not decision.continuity:
-        raise locking.Retry()  # the earlier caseworker filled up meanwhile: assess again
+        programme, ranked = assessment.programme, None
+    decision = _allocate(pool=pool, citizen_id=citizen.pk, ranked=ranked)
     case = Case(
         citizen=citizen,
         jobcenter_id=citizen.jobcenter_id,

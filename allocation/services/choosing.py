@@ -76,19 +76,14 @@ _RANKED_CANDIDATES_SQL = f"""
 """  # noqa: S608 - table names and the rules' constants, no input
 
 
-def _keeps_earlier_caseworker(*, pool: Pool, citizen_id: int) -> bool:
-    """Whether continuity decides this intake: the citizen's most recent caseworker is in
-    the pool and may take a case (the same query, and so the same rule, as `_allocate`)."""
-    return bool(_ranked_candidates(pool=pool, citizen_id=citizen_id)[2])
-
-
-def _allocate(*, pool: Pool, citizen_id: int) -> engine.Decision:
+def _allocate(*, pool: Pool, citizen_id: int, ranked=None) -> engine.Decision:
     """Decide, and take the slot; `Retry` when another transaction took it first.
 
     Must run inside the attempt's atomic block: on `Retry` the rollback releases the lock
     that a failed claim keeps (see locking.py), and the next attempt decides afresh.
     """
-    candidates, team_ids, earlier = _ranked_candidates(pool=pool, citizen_id=citizen_id)
+    # `ranked`: `_ranked_candidates` of this pool, when the caller has read it already.
+    candidates, team_ids, earlier = ranked or _ranked_candidates(pool=pool, citizen_id=citizen_id)
     ranking = engine.rank_caseworkers(candidates, earlier)
     if not ranking:
         return engine.Decision(None)
