@@ -16,6 +16,7 @@ from django.http import Http404
 
 from allocation.models import Alert
 from cases.models import Case, Citizen
+from casework.models import JournalEntry, Meeting
 from staff.models import Caseworker, Jobcenter, Team
 from staff.selectors import with_team_load
 from trials.models import Trial
@@ -81,3 +82,12 @@ def access_alert(user: UserOrViewer, alert_id) -> Alert:
 
 def access_trial(user: UserOrViewer, trial_id) -> Trial:
     return _reach(scopes.trials_visible_to(user), trial_id, what="trial")
+
+
+def access_meeting(user: UserOrViewer, meeting_id, *, select_related: Iterable[str] = ()) -> Meeting:
+    return _reach(scopes.meetings_visible_to(user), meeting_id, what="meeting", select_related=select_related)
+
+
+def access_journal_entry(user: UserOrViewer, case: Case, entry_id) -> JournalEntry:
+    """An entry of `case` (which the caller reached through `access_case`)."""
+    return _reach(JournalEntry.objects.filter(case=case), entry_id, what="journal entry")

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from allocation.models import Alert
 from cases.models import Case, CaseStatus, Citizen
+from casework.models import ContactRule, JournalEntry, Meeting
 from staff.models import CaseloadPolicy, Caseworker, Jobcenter, Team
 from trials.models import Trial
 
@@ -70,6 +71,33 @@ def cases_visible_to(user: UserOrViewer) -> QuerySet[Case]:
     if not viewer.is_authenticated:
         return Case.objects.none()
     return Case.objects.filter(_visible_case_condition(viewer))
+
+
+def meetings_visible_to(user: UserOrViewer) -> QuerySet[Meeting]:
+    """A meeting is seen by whoever sees its case (and so is booked and marked by them)."""
+    viewer = viewer_of(user)
+    if viewer.is_admin:
+        return Meeting.objects.all()
+    if not viewer.is_authenticated:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(case_id__in=cases_visible_to(viewer).values("pk"))
+
+
+def journal_entries_visible_to(user: UserOrViewer) -> QuerySet[JournalEntry]:
+    """A journal entry is read, and written, by whoever sees its case."""
+    viewer = viewer_of(user)
+    if viewer.is_admin:
+        return JournalEntry.objects.all()
+    if not viewer.is_authenticated:
+        return JournalEntry.objects.none()
+    return JournalEntry.objects.filter(case_id__in=cases_visible_to(viewer).values("pk"))
+
+
+def contact_rules_visible_to(user: UserOrViewer) -> QuerySet[ContactRule]:
+    """The contact rules are the same for everyone signed in; administrators change them."""
+    if user is None or not user.is_authenticated:
+        return ContactRule.objects.none()
+    return ContactRule.objects.all()
 
 
 def citizens_visible_to(user: UserOrViewer) -> QuerySet[Citizen]:

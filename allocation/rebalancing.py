@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
+from casework import services as casework_services
 from staff.models import Caseworker, Team
 
 from . import engine, locking
@@ -90,3 +91,9 @@ def _apply_moves(*, moves, by, reason: str, note: str = "") -> None:
         delta[move.from_caseworker_id] -= 1
         delta[move.to_caseworker_id] += 1
     locking.shift_counters(delta)
+    # Their planned meetings go with them.
+    by_receiver = defaultdict(list)
+    for move in moves:
+        by_receiver[move.to_caseworker_id].append(move.case_id)
+    for receiver_id, moved_case_ids in sorted(by_receiver.items()):
+        casework_services.meetings_follow_case(case_ids=moved_case_ids, caseworker_id=receiver_id)

@@ -124,6 +124,10 @@ class Caseworker(TimeStamped):
         _("status"), max_length=16, choices=CaseworkerStatus.choices, default=CaseworkerStatus.ACTIVE
     )
     accepting_new_cases = models.BooleanField(_("accepting new cases"), default=True)
+    # The caseworker's own choices of e-mail: a digest when cases come to them, and a
+    # reminder the working day before each meeting.
+    notify_new_cases = models.BooleanField(_("e-mail when cases come to me"), default=True)
+    meeting_reminders = models.BooleanField(_("e-mail a reminder the working day before a meeting"), default=True)
     # Both are maintained by the services in the same transaction as the change that
     # moves them: `cap` is the effective cap, `open_cases` the number of open cases held.
     # The allocation's conditional UPDATE ("open_cases < cap") is what makes the cap hold.

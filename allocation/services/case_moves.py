@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseStatus, Citizen
+from casework import services as casework_services
 from core.db import violated_constraint
 from staff.models import Caseworker, Team
 from trials import selectors as trial_selectors
@@ -127,6 +128,7 @@ def _case_close(*, case_id: int, outcome: str, by) -> tuple[Case, bool]:
     case.status, case.outcome, case.closed_at, case.closed_by = CaseStatus.CLOSED, outcome, now, by
     case.queued_at = None
     case.save(update_fields=["status", "outcome", "closed_at", "closed_by", "queued_at", "updated_at"])
+    casework_services.meetings_cancel_for_closed_case(case_id=case.pk, by=by, now=now)
     return case, freed
 
 
@@ -180,6 +182,7 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
     case.status, case.caseworker_id, case.assigned_at, case.queued_at = CaseStatus.OPEN, target_id, now, None
     case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
     _start_assignment(case=case, caseworker_id=target_id, reason=assignment_reason, by=by, now=now, note=note)
+    casework_services.meetings_follow_case(case_ids=[case.pk], caseworker_id=target_id)
     return case, previous_holder_id
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "core",
     "staff",
     "cases",
+    "casework",
     "trials",
     "allocation",
     "api",
