@@ -14,6 +14,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidStaffInput, NotEditable, StillInUse, TeamKeepsItsPool
@@ -124,6 +125,18 @@ def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
         locked.user.email = email
         locked.user.save(update_fields=["email"])
     return locked
+
+
+def caseworker_email_choices_set(
+    *, caseworker: Caseworker, notify_new_cases: bool, meeting_reminders: bool
+) -> Caseworker:
+    """The caseworker's own e-mail choices: whether to be told of new cases, and reminded of
+    meetings. They move no capacity, so they are not among the fields a leader or admin edits."""
+    Caseworker.objects.filter(pk=caseworker.pk).update(
+        notify_new_cases=notify_new_cases, meeting_reminders=meeting_reminders, updated_at=timezone.now()
+    )
+    caseworker.notify_new_cases, caseworker.meeting_reminders = notify_new_cases, meeting_reminders
+    return caseworker
 
 
 @transaction.atomic

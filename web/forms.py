@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.reassignment import ReassignCandidate
 from cases import cpr as cpr_rules
 from cases.access_log import reveal_purpose_clean
 from cases.models import Outcome
+from casework.models import (
+    DURATION_MINUTES_DEFAULT,
+    DURATION_MINUTES_MAX,
+    DURATION_MINUTES_MIN,
+    TEXT_MAX_LENGTH,
+    Channel,
+    JournalKind,
+    MeetingKind,
+    MeetingStatus,
+)
+from casework.services import journal_text_clean
 from staff.models import CaseworkerStatus
 
 from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT
@@ -112,3 +126,105 @@ class CaseworkerToggleForm(forms.Form):
 
 class RebalanceForm(forms.Form):
     include_on_leave = forms.BooleanField(label=_("Also move the cases of caseworkers on leave"), required=False)
+
+
+# --- Casework --------------------------------------------------------------------------
+
+
+class JournalEntryForm(forms.Form):
+    """A journal entry; its kind chooses the starter text (casework.journal_templates)."""
+
+    kind = forms.ChoiceField(label=_("Kind of entry"), choices=JournalKind.choices, initial=JournalKind.NOTE)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 60, "autocomplete": "off", "spellcheck": "true"}),
+        max_length=TEXT_MAX_LENGTH,
+        strip=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "journal_%s")  # the case page has a meeting form with a `kind` too
+        super().__init__(*args, **kwargs)
+
+    def clean_text(self) -> str:
+        return journal_text_clean(self.cleaned_data["text"])
+
+
+EARLIEST_MEETING_YEAR, LATEST_MEETING_YEAR = 1990, 2100
+
+
+class MeetingBookForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=DURATION_MINUTES_MIN,
+        max_value=DURATION_MINUTES_MAX,
+        initial=DURATION_MINUTES_DEFAULT,
+        widget=forms.NumberInput(attrs={"step": 5}),
+    )
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices, initial=MeetingKind.JOBSAMTALE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON)
+    location = forms.CharField(
+        label=_("Place (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("Shown in your calendar feed: never write the citizen's name or CPR number here."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "meeting_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not EARLIEST_MEETING_YEAR <= day.year <= LATEST_MEETING_YEAR:
+            raise ValidationError(
+                _("Choose a date between %(first)d and %(last)d.")
+                % {"first": EARLIEST_MEETING_YEAR, "last": LATEST_MEETING_YEAR},
+                code="invalid",
+            )
+        return day
+
+    def starts_at(self) -> datetime.datetime:
+        """The start, on the local (Copenhagen) clock."""
+        data = self.cleaned_data
+        moment = datetime.datetime.combine(data["date"], data["time"].replace(second=0, microsecond=0))
+        return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+class MeetingStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(s, s) for s in (MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED)]
+    )
+
+
+class EmailSettingsForm(forms.Form):
+    notify_new_cases = forms.BooleanField(
+        label=_("E-mail me when cases come to me"),
+        required=False,
+        help_text=_("One e-mail per batch of cases (intake, the queue, a reassignment, a rebalancing)."),
+    )
+    meeting_reminders = forms.BooleanField(
+        label=_("E-mail me a reminder the working day before a meeting"),
+        required=False,
+        help_text=_("Our e-mails never carry a citizen's name or CPR number."),
+    )
+
+
+class WeekForm(forms.Form):
+    """`?week=2026-W05`, an ISO week; anything else is the current week."""
+
+    week = forms.RegexField(regex=r"^\d{4}-W\d{2}$", required=False)
+
+    def monday(self, *, today: datetime.date) -> datetime.date:
+        this_week = today - datetime.timedelta(days=today.weekday())
+        if not self.is_valid() or not self.cleaned_data["week"]:
+            return this_week
+        year, week = self.cleaned_data["week"].split("-W")
+        if not EARLIEST_MEETING_YEAR <= int(year) <= LATEST_MEETING_YEAR:
+            return this_week
+        try:
+            return datetime.date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            return this_week

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.doors import access_caseworker
@@ -20,6 +20,7 @@ from access.viewer import viewer_of
 from allocation.models import Alert, CaseloadSnapshot
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus
+from casework.selectors import contacts_overdue_count, with_contact_plan
 from staff.models import Caseworker, Team
 from staff.selectors import with_team_load
 
@@ -82,17 +83,35 @@ def teams_overview(*, user) -> QuerySet[Team]:
     return with_team_load(teams_visible_to(user)).select_related("jobcenter").order_by("jobcenter__name", "name", "id")
 
 
-def team_caseworkers(*, team: Team) -> list[Caseworker]:
-    return list(Caseworker.objects.filter(team=team).order_by("full_name", "id"))
+def team_caseworkers(*, team: Team, with_contacts: bool = False) -> list[Caseworker]:
+    """The team's caseworkers; `with_contacts`: each with `contacts_overdue`, how many of their
+    open cases are overdue for contact (one subquery, whatever the team's size)."""
+    caseworkers = Caseworker.objects.filter(team=team)
+    if with_contacts:
+        caseworkers = caseworkers.annotate(contacts_overdue=contacts_overdue_count("caseworker"))
+    return list(caseworkers.order_by("full_name", "id"))
 
 
-def team_queue(*, user, team: Team, limit: int = 50) -> tuple[list[Case], int]:
-    """The oldest `limit` waiting cases of the team's pool, and how many wait in all."""
-    queued = cases_visible_to(user).filter(
-        status=CaseStatus.QUEUED, jobcenter_id=team.jobcenter_id, programme=team.unit_type
+@dataclass(frozen=True)
+class Queue:
+    cases: list[Case]  # the oldest first, each with `next_contact_due`
+    total: int
+    missed_first_contact: int  # waiting cases whose first conversation is already overdue
+
+
+def team_queue(*, user, team: Team, limit: int = 50, today: datetime.date | None = None) -> Queue:
+    """The oldest `limit` waiting cases of the team's pool, how many wait in all, and how many
+    of those have already missed their first conversation: the clock runs from the day a case
+    opened, queued or not (casework.selectors.with_contact_plan)."""
+    today = today or timezone.localdate()
+    queued = with_contact_plan(
+        cases_visible_to(user).filter(
+            status=CaseStatus.QUEUED, jobcenter_id=team.jobcenter_id, programme=team.unit_type
+        )
     )
-    total = queued.count()
-    return list(queued.select_related("citizen").order_by("queued_at", "id")[:limit]), total
+    figures = queued.aggregate(total=Count("pk"), missed=Count("pk", filter=Q(next_contact_due__lt=today)))
+    shown = list(queued.select_related("citizen").order_by("queued_at", "id")[:limit])
+    return Queue(cases=shown, total=figures["total"], missed_first_contact=figures["missed"])
 
 
 def team_open_alerts(*, user, team: Team) -> list[Alert]:

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from .views import cases, home, teams
+from .views import calendar, cases, casework, day, home, teams
 
 app_name = "web"
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", home.home, name="home"),  # a caseworker's day; a leader's team(s); an admin's overview
+    path("caseload/", home.caseload, name="caseload"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/address/", calendar.calendar_feed_new, name="calendar_feed_new"),
+    path("calendar/address/revoke/", calendar.calendar_feed_delete, name="calendar_feed_delete"),
+    # No login: the secret in the address is the credential (casework.calendar_feed).
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("settings/e-mail/", day.email_settings, name="email_settings"),
     path("teams/", home.teams, name="teams"),
     path("teams/<int:team_id>/", teams.team_board, name="team"),
     path(
@@ -19,4 +26,8 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
     path("cases/<int:case_id>/reveal-cpr/", cases.case_reveal_cpr, name="case_reveal_cpr"),
     path("cases/<int:case_id>/reassign/", cases.case_reassign, name="case_reassign"),
+    path("cases/<int:case_id>/journal/", casework.journal_write, name="journal_write"),
+    path("cases/<int:case_id>/journal/<int:entry_id>/correct/", casework.journal_correct, name="journal_correct"),
+    path("cases/<int:case_id>/meetings/", casework.meeting_book, name="meeting_book"),
+    path("meetings/<int:meeting_id>/status/", casework.meeting_status, name="meeting_status"),
 ]

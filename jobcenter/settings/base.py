@@ -336,6 +336,10 @@ RATELIMIT_IP_META_KEY = "jobcenter.security.client_ip"
 # address through the municipality's NAT.
 PASSWORD_RESET_RATE_PER_CLIENT = env("PASSWORD_RESET_RATE_PER_CLIENT", default="5/h")
 PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
+# The calendar feed (web/views/calendar.py): addresses that name no feed, per client address
+# (someone guessing), and fetches of one feed (calendars poll every few minutes at most).
+CALENDAR_FEED_MISSES_PER_CLIENT = env("CALENDAR_FEED_MISSES_PER_CLIENT", default="20/h")
+CALENDAR_FEED_RATE_PER_FEED = env("CALENDAR_FEED_RATE_PER_FEED", default="120/h")
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)

@@ -54,6 +54,7 @@ ADMIN_CREATES = (403, 403, 403, 403, 201)  # nothing to see first: a 403 for all
 LISTED = (LISTS, LISTS, HIDES, HIDES, LISTS)
 FIGURES = (404, 200, 404, 400, 200)  # reports: leaders (of their teams), admins; B's leader may not filter on A
 ADMINS_ONLY = (404, 404, 404, 404, 200)
+OWN = (200, 404, 200, 404, 404)  # a caseworker's own page: every caseworker has one, others none
 
 
 def report_rows(answer) -> list[Row]:
@@ -74,6 +75,30 @@ TABLE: dict[str, list[Row]] = {
         Row("POST", "case", page(403, 302, 404, 404, 302), {"caseworker": "other", "reason": "leave"})
     ],
     "web:case_reveal_cpr": [Row("POST", "case", page(*SCOPED), {"purpose": "Phone call"})],
+    # the casework pages: whoever sees the case writes its journal and books and marks its meetings
+    "web:journal_write": [Row("POST", "case", page(302, 302, 404, 404, 302), {"kind": "note", "text": "Samtale"})],
+    "web:journal_correct": [
+        Row("GET", "entry", page(*SCOPED)),
+        Row("POST", "entry", page(302, 302, 404, 404, 302), {"kind": "note", "text": "Rettelse"}),
+    ],
+    "web:meeting_book": [
+        Row(
+            "POST",
+            "case",
+            page(302, 302, 404, 404, 302),
+            {"date": "2030-01-07", "time": "10:00", "duration_minutes": "45", "kind": "jobsamtale", "channel": "phone"},
+        )
+    ],
+    "web:meeting_status": [Row("POST", "meeting", page(302, 302, 404, 404, 302), {"status": "cancelled"})],
+    # a caseworker's own pages: a login without a caseworker record has none (404)
+    "web:caseload": [Row("GET", None, page(*OWN))],
+    "web:calendar": [Row("GET", None, page(*OWN))],
+    "web:calendar_feed_new": [Row("POST", None, page(*OWN))],  # the page, with the address shown once
+    "web:calendar_feed_delete": [Row("POST", None, page(302, 404, 302, 404, 404))],
+    "web:email_settings": [Row("GET", None, page(*OWN))],
+    # no login (calendars subscribe to an address): the secret in it is the credential, and an
+    # address that names no feed is a 404 for everyone (test_casework_pages tests a real one)
+    "web:calendar_feed": [Row("GET", None, everyone(404))],
     # --- reports: figures about teams, never a row about a citizen -----------------------
     "reports:index": [Row("GET", None, page(404, 200, 404, 200, 200))],
     "reports:caseloads": report_rows(page),

@@ -15,12 +15,14 @@ import datetime
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api.tests.conftest import World
 from api.tests.conftest import world as world  # noqa: F401  (fixture)
 from cases.tests.factories import CitizenFactory
+from casework import services as casework_services
 from staff.models import CaseloadPolicy
 from trials.models import Trial
 
@@ -52,7 +54,16 @@ def objects(world: World) -> dict:
     trial = Trial.objects.create(
         name="Lærkevej", jobcenter=a.jobcenter, programme="flere_skal_med", starts_on=datetime.date(2026, 1, 1)
     )
+    entry = casework_services.journal_write(case=a.case, kind="note", text="Første samtale.", by=a.caseworker.user)
+    meeting = casework_services.meeting_book(
+        case=a.case,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        kind="jobsamtale",
+        channel="in_person",
+    )
     return {
+        "entry": entry,
+        "meeting": meeting,
         "jobcenter": a.jobcenter,
         "team": a.team,
         "caseworker": a.caseworker,
@@ -93,6 +104,8 @@ def _url(name: str, pattern: URLPattern, what: str | None, objects: dict) -> str
         "team_id": lambda: objects["team"].pk,
         "caseworker_id": lambda: objects["other"].pk,
         "case_id": lambda: objects["case"].pk,
+        "entry_id": lambda: objects["entry"].pk,
+        "meeting_id": lambda: objects["meeting"].pk,
         "trial_id": lambda: objects["trial"].pk,
         "role": lambda: objects["policy"].role,
         "uidb64": lambda: "MQ",

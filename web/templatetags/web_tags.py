@@ -98,3 +98,25 @@ def leads_any_team(context) -> bool:
     """For the navigation: from the request's Viewer, which the page has read already."""
     request = context.get("request")
     return viewer_of(getattr(request, "user", None)).leads_any_team
+
+
+@register.simple_tag(takes_context=True)
+def is_caseworker(context) -> bool:
+    """For the navigation: whether the user has a caseworker record (and so a day, a caseload
+    and a calendar), from the request's Viewer."""
+    request = context.get("request")
+    return viewer_of(getattr(request, "user", None)).caseworker_id is not None
+
+
+@register.filter
+def minutes_long(meeting) -> int:
+    """A meeting's length in whole minutes."""
+    return int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+
+
+@register.filter
+def days_after(day, since) -> int | str:
+    """How many days `day` lies after `since` (both dates); "" when either is missing."""
+    if not day or not since:
+        return ""
+    return (day - since).days

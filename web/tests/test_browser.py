@@ -73,6 +73,8 @@ def test_caseworker_sees_their_citizens_and_count_against_cap(danish_page, live_
     cases = give_cases(office.anna, 3)
     page = danish_page
     _log_in(page, live_server, "anna")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min dag")
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Min sagsstamme").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Min sagsstamme")
     expect(page.get_by_test_id("caseload-figure")).to_contain_text("3 / 45")
     table = page.locator("#caseload-table")
@@ -103,6 +105,7 @@ def test_a_cpr_search_finds_the_citizen_and_leaves_no_number_in_the_address(dani
     target = cases[2].citizen
     page = danish_page
     _log_in(page, live_server, "anna")
+    page.goto(f"{live_server.url}/caseload/")
     addresses = []
     page.on("request", lambda request: addresses.append(request.url))
     table = page.locator("#caseload-table")

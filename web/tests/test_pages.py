@@ -28,10 +28,11 @@ def test_login_page_is_styled_and_in_danish(client):
     assert 'href="#main"' in response.text  # the skip link
 
 
-def test_caseworker_lands_on_their_caseload(client, office):
+def test_caseworker_lands_on_their_day(client, office):
     response = client.post(reverse("login"), {"username": "anna", "password": "pw"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("web:home")
-    assert response.templates[0].name == "web/caseload.html"
+    assert response.templates[0].name == "web/my_day.html"
+    assert reverse("web:caseload") in response.text
 
 
 def test_leader_of_one_team_lands_on_its_board(client, office):
@@ -98,7 +99,7 @@ def test_password_change_page_is_ours(client, office):
 def test_caseload_shows_count_against_cap_and_masked_cpr_only(client, office):
     cases = give_cases(office.anna, 3)
     client.force_login(office.anna.user)
-    response = client.get(reverse("web:home"))
+    response = client.get(reverse("web:caseload"))
     text = response.text
     assert "3 / 45" in text
     for case in cases:
@@ -122,7 +123,7 @@ def test_caseload_bar_says_its_level_in_words(client, office, count, cap_overrid
         services.caseworker_update(caseworker=office.anna, cap_override=cap_override)
     client.force_login(office.anna.user)
     client.cookies["django_language"] = "en"
-    response = client.get(reverse("web:home"))
+    response = client.get(reverse("web:caseload"))
     assert f'data-level="{level}"' in response.text
     assert label in response.text
     assert f"{count} / {cap_override}" in response.text
@@ -133,15 +134,15 @@ def test_caseload_search_and_sort(client, office):
     names = sorted(c.citizen.name for c in cases)
     client.force_login(office.anna.user)
     # sorted by name, both ways
-    ascending = client.get(reverse("web:home"), {"sort": "name"}).text
+    ascending = client.get(reverse("web:caseload"), {"sort": "name"}).text
     assert ascending.index(names[0]) < ascending.index(names[2])
-    descending = client.get(reverse("web:home"), {"sort": "-name"}).text
+    descending = client.get(reverse("web:caseload"), {"sort": "-name"}).text
     assert descending.index(names[2]) < descending.index(names[0])
     # search narrows by name, and by a full CPR number
-    found = client.post(reverse("web:home"), {"q": names[1]}).text
+    found = client.post(reverse("web:caseload"), {"q": names[1]}).text
     assert names[1] in found and names[0] not in found
     target = cases[0].citizen
-    by_cpr = client.post(reverse("web:home"), {"q": target.cpr}).text  # posted: never in a URL
+    by_cpr = client.post(reverse("web:caseload"), {"q": target.cpr}).text  # posted: never in a URL
     assert target.name in by_cpr and sum(c.citizen.name in by_cpr for c in cases) == 1
 
 
@@ -151,7 +152,7 @@ def test_caseload_sorts_by_days_open(client, office):
 
     Case.objects.filter(pk=old.pk).update(opened_at=timezone.now() - datetime.timedelta(days=40))
     client.force_login(office.anna.user)
-    text = client.get(reverse("web:home"), {"sort": "-days"}).text
+    text = client.get(reverse("web:caseload"), {"sort": "-days"}).text
     assert text.index(old.citizen.name) < text.index(new.citizen.name)
     assert ">40<" in text
 
@@ -160,14 +161,14 @@ def test_bad_sort_or_page_is_no_error(client, office):
     give_cases(office.anna, 1)
     client.force_login(office.anna.user)
     for params in ({"sort": "citizen__cpr"}, {"page": "x"}, {"page": "99"}, {"q": "x" * 500}):
-        assert client.get(reverse("web:home"), params).status_code == 200
+        assert client.get(reverse("web:caseload"), params).status_code == 200
 
 
 def test_htmx_search_returns_only_the_results(client, office):
     cases = give_cases(office.anna, 2)
     client.force_login(office.anna.user)
     response = client.post(
-        reverse("web:home"),
+        reverse("web:caseload"),
         {"q": cases[0].citizen.name},
         headers={"HX-Request": "true", "HX-Target": "caseload-results"},
     )
@@ -180,10 +181,10 @@ def test_htmx_search_returns_only_the_results(client, office):
 def test_caseload_records_the_listed_citizens(client, office):
     cases = give_cases(office.anna, 2)
     client.force_login(office.anna.user)
-    client.get(reverse("web:home"))
-    listed = CitizenAccess.objects.filter(user=office.anna.user, action="list", route="/")
+    client.get(reverse("web:caseload"))
+    listed = CitizenAccess.objects.filter(user=office.anna.user, action="list", route="/caseload/")
     assert sorted(listed.values_list("citizen_id", flat=True)) == sorted(c.citizen_id for c in cases)
-    client.post(reverse("web:home"), {"q": cases[0].citizen.name})
+    client.post(reverse("web:caseload"), {"q": cases[0].citizen.name})
     searched = CitizenAccess.objects.filter(user=office.anna.user, action="search")
     assert list(searched.values_list("citizen_id", flat=True)) == [cases[0].citizen_id]
 
@@ -191,9 +192,10 @@ def test_caseload_records_the_listed_citizens(client, office):
 def test_leader_with_a_caseload_sees_it_and_a_link_to_their_team(client, office):
     office.team.leaders.add(office.anna.user)
     client.force_login(office.anna.user)
-    response = client.get(reverse("web:home"))
-    assert response.templates[0].name == "web/caseload.html"
-    assert reverse("web:team", args=[office.team.pk]) in response.text
+    for page, template in (("web:home", "web/my_day.html"), ("web:caseload", "web/caseload.html")):
+        response = client.get(reverse(page))
+        assert response.templates[0].name == template
+        assert reverse("web:team", args=[office.team.pk]) in response.text
 
 
 # --- The case page -----------------------------------------------------------------------

@@ -40,9 +40,9 @@ def _caseworker_with(cases: int):
 def test_caseworker_pages_cost_the_same_with_1_and_100_cases(client, which, django_assert_max_num_queries):
     def visit(opened):
         if which == "caseload":
-            return _count(client, reverse("web:home"))
+            return _count(client, reverse("web:caseload"))
         if which == "search":
-            return _count(client, reverse("web:home"), query_params={"q": "Borger"})
+            return _count(client, reverse("web:caseload"), query_params={"q": "Borger"})
         return _count(client, reverse("web:case", args=[opened[-1].pk]))
 
     counts = []
@@ -110,3 +110,60 @@ def test_admin_overview_costs_the_same_for_2_and_20_teams(client):
     for _ in range(18):
         TeamFactory()
     assert _count(client, reverse("web:teams")) == few
+
+
+def _caseworker_with_casework(size: int):
+    """`size` cases, each with a meeting today and one in the week; half of them overdue for
+    contact; the last case with `size` journal entries, each corrected once."""
+    from casework import services as casework
+    from casework.models import MeetingKind
+
+    worker, opened = _caseworker_with(size)
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(0, 0)))
+    for i, case in enumerate(opened):
+        casework.meeting_book(
+            case=case,
+            starts_at=midnight + datetime.timedelta(minutes=15 * i),
+            duration_minutes=10,
+            kind=MeetingKind.JOBSAMTALE,
+            channel="phone",
+        )
+        if i % 2:
+            type(case).objects.filter(pk=case.pk).update(opened_at=timezone.now() - datetime.timedelta(days=20))
+    target = opened[-1]
+    for _ in range(size):
+        entry = casework.journal_write(case=target, kind="note", text="Notat", by=worker.user)
+        casework.journal_write(case=target, kind="note", text="Rettelse", by=worker.user, corrects=entry)
+    return worker, target
+
+
+@pytest.mark.parametrize("which", ["my_day", "calendar", "case"])
+def test_casework_pages_cost_the_same_with_1_and_40_of_everything(client, which, django_assert_max_num_queries):
+    def url(target):
+        if which == "my_day":
+            return reverse("web:home")
+        if which == "calendar":
+            return reverse("web:calendar")
+        return reverse("web:case", args=[target.pk])
+
+    counts = []
+    for size in (1, 40):
+        worker, target = _caseworker_with_casework(size)
+        client.force_login(worker.user)
+        counts.append(_count(client, url(target)))
+    assert counts[0] == counts[1], counts
+    worker, target = _caseworker_with_casework(40)
+    client.force_login(worker.user)
+    with django_assert_max_num_queries(counts[0]):
+        client.get(url(target))
+
+
+def test_the_calendar_feed_costs_the_same_for_1_and_40_meetings(client):
+    from casework.calendar_feed import calendar_feed_create
+
+    counts = []
+    for size in (1, 40):
+        worker, _target = _caseworker_with_casework(size)
+        token = calendar_feed_create(user=worker.user)
+        counts.append(_count(client, reverse("web:calendar_feed", kwargs={"token": token})))
+    assert counts[0] == counts[1], counts

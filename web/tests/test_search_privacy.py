@@ -34,7 +34,7 @@ def _assert_no_cpr(text: str, number: str) -> None:
 
 def test_the_search_form_posts_with_a_csrf_token_and_pushes_nothing(client, office):
     client.force_login(office.anna.user)
-    page = client.get(reverse("web:home")).text
+    page = client.get(reverse("web:caseload")).text
     form = re.search(r'<form class="search-form"[^>]*>', page).group(0)
     assert 'method="post"' in form and "hx-post=" in form and "hx-get=" not in form
     assert "hx-push-url" not in form
@@ -46,7 +46,7 @@ def test_a_cpr_search_finds_the_citizen_and_writes_the_number_nowhere(client, of
     cases = give_cases(office.anna, 3)
     target = cases[0].citizen
     client.force_login(office.anna.user)
-    response = client.post(reverse("web:home"), {"q": target.cpr, "sort": "name"}, headers=headers)
+    response = client.post(reverse("web:caseload"), {"q": target.cpr, "sort": "name"}, headers=headers)
     assert response.status_code == 200
     assert target.name in response.text and sum(c.citizen.name in response.text for c in cases) == 1
     assert target.cpr_masked in response.text  # the number shows masked, as everywhere
@@ -62,7 +62,7 @@ def test_the_cpr_search_is_csrf_protected(office):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(office.anna.user)
-    assert strict.post(reverse("web:home"), {"q": "010190-1235"}).status_code == 403
+    assert strict.post(reverse("web:caseload"), {"q": "010190-1235"}).status_code == 403
 
 
 def test_a_name_search_by_post_may_leave_its_address_in_the_history(client, office):
@@ -70,15 +70,15 @@ def test_a_name_search_by_post_may_leave_its_address_in_the_history(client, offi
     name = "Karen Jensen"  # a name has no digits; the factory's "Borger 7" would count as a number
     Citizen.objects.filter(pk=cases[0].citizen_id).update(name=name)
     client.force_login(office.anna.user)
-    response = client.post(reverse("web:home"), {"q": name}, headers=HTMX)
+    response = client.post(reverse("web:caseload"), {"q": name}, headers=HTMX)
     assert name in response.text and cases[1].citizen.name not in response.text
-    assert response["HX-Push-Url"].startswith("/?") and "q=" in response["HX-Push-Url"]
+    assert response["HX-Push-Url"].startswith("/caseload/?") and "q=" in response["HX-Push-Url"]
 
 
 def test_a_partial_number_goes_into_no_link_either(client, office):
     give_cases(office.anna, 1)
     client.force_login(office.anna.user)
-    response = client.post(reverse("web:home"), {"q": "061085-35"})
+    response = client.post(reverse("web:caseload"), {"q": "061085-35"})
     assert "061085-35" not in response.text and "06108535" not in response.text
     assert response["HX-Push-Url"] == "false"
 
@@ -86,18 +86,18 @@ def test_a_partial_number_goes_into_no_link_either(client, office):
 def test_a_cpr_in_an_old_link_is_dropped_before_anything_else(client, office):
     number = "061085-3512"
     client.force_login(office.anna.user)
-    response = client.get(reverse("web:home"), {"q": number, "sort": "-days"})
-    assert response.status_code == 302 and response["Location"] == "/?sort=-days"
+    response = client.get(reverse("web:caseload"), {"q": number, "sort": "-days"})
+    assert response.status_code == 302 and response["Location"] == "/caseload/?sort=-days"
 
 
 def test_after_the_session_expired_the_login_redirect_carries_no_cpr(client, office):
     number = "061085-3512"
     # the session has expired: the search is posted by an anonymous client
-    posted = client.post(reverse("web:home"), {"q": number})
+    posted = client.post(reverse("web:caseload"), {"q": number})
     assert posted.status_code == 302 and reverse("login") in posted["Location"]
     _assert_no_cpr(posted["Location"], number)
     # and an old link with the number in it never reaches the login page with it
-    followed = client.get(reverse("web:home"), {"q": number}, follow=True)
+    followed = client.get(reverse("web:caseload"), {"q": number}, follow=True)
     for address, _status in followed.redirect_chain:
         _assert_no_cpr(address, number)
     assert followed.status_code == 200

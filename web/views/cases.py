@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,10 +15,13 @@ from access.reassignment import reassign_candidates
 from allocation import services
 from allocation.selectors import assignments_of_case
 from cases.access_log import citizen_access_record, citizen_cpr_reveal
-from cases.models import AccessAction, Case
+from cases.models import AccessAction, Case, CaseStatus
+from casework.journal_templates import journal_template
+from casework.models import JournalEntry, JournalKind
 from core.errors import ApplicationError
 
-from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm
+from ..casework_selectors import case_work, contact_status_label
+from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm, JournalEntryForm, MeetingBookForm
 from ..selectors import CasePermissions, case_permissions
 from .common import report_error
 
@@ -44,12 +48,30 @@ def _render_case(
     reassign_form=None,
     reveal_form=None,
     revealed_cpr: str = "",
+    journal_form=None,
+    correcting: JournalEntry | None = None,
+    meeting_form=None,
+    status: int | None = None,
 ):
+    """The case page. Its journal, meetings and contact plan are the citizen's data as much as
+    the case is: the one access record below covers everything the page shows."""
     candidates = reassign_candidates(request.user, case=case) if permissions.can_reassign else []
     citizen_access_record(
         user=request.user, citizen_ids=[case.citizen_id], action=AccessAction.VIEW, route=request.path
     )
+    work = case_work(case=case)
+    if journal_form is None:
+        kind = correcting.kind if correcting is not None else JournalKind.NOTE
+        text = correcting.text if correcting is not None else journal_template(kind)
+        journal_form = JournalEntryForm(initial={"kind": kind, "text": text})
     context = {
+        "work": work,
+        "contact_status_label": contact_status_label(work.plan["status"]),
+        "journal_form": journal_form,
+        "correcting": correcting,
+        "meeting_form": meeting_form or MeetingBookForm(initial={"date": timezone.localdate()}),
+        "may_book": case.status == CaseStatus.OPEN,
+        "now": timezone.now(),
         "case": case,
         "citizen": case.citizen,
         "history": list(assignments_of_case(case=case)),
@@ -60,7 +82,8 @@ def _render_case(
         "reveal_form": reveal_form or CprRevealForm(),
         "revealed_cpr": revealed_cpr,
     }
-    status = 400 if (close_form or reassign_form or reveal_form) else 200
+    if status is None:
+        status = 400 if (close_form or reassign_form or reveal_form) else 200
     response = render(request, "web/case.html", context, status=status)
     if revealed_cpr:
         # Shown once: neither the browser nor a proxy may keep the page with the full number.

@@ -1,4 +1,5 @@
-"""Where a user lands: a caseworker's own caseload, a leader's team(s), an admin's overview."""
+"""Where a user lands: a caseworker's day (and their caseload a click away), a leader's
+team(s), an admin's overview."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +21,7 @@ from staff.models import Caseworker
 from ..forms import CaseloadFilterForm, may_travel_in_url, shown_in_page
 from ..selectors import caseload_cases, caseworker_of_user, teams_led, teams_overview
 from .common import is_htmx
+from .day import my_day_page
 
 CASELOAD_PAGE_SIZE = 100
 
@@ -40,11 +43,11 @@ def _no_cpr_in_the_url(view):
 
 @_no_cpr_in_the_url
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def home(request):
     caseworker = caseworker_of_user(user=request.user)
     if caseworker is not None:
-        return _caseload(request, caseworker=caseworker)
+        return my_day_page(request, caseworker=caseworker)
     viewer = viewer_of(request.user)
     if not viewer.is_admin:
         led = viewer.led_team_ids
@@ -53,6 +56,17 @@ def home(request):
         if not led:
             return render(request, "web/no_role.html")
     return _teams(request)
+
+
+@_no_cpr_in_the_url
+@login_required
+@require_http_methods(["GET", "POST"])
+def caseload(request):
+    """The caseworker's open cases, searchable; only for a login with a caseworker record."""
+    caseworker = caseworker_of_user(user=request.user)
+    if caseworker is None:
+        raise Http404("No caseload.")
+    return _caseload(request, caseworker=caseworker)
 
 
 @login_required

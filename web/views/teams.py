@@ -41,19 +41,21 @@ TREND_DAYS = 90
 
 def _board_context(request, *, team: Team) -> dict:
     """Everything the board shows that actions change; logs the citizens it lists."""
-    caseworkers = team_caseworkers(team=team)
-    queue, queue_total = team_queue(user=request.user, team=team, limit=QUEUE_SHOWN)
+    caseworkers = team_caseworkers(team=team, with_contacts=True)
+    queue = team_queue(user=request.user, team=team, limit=QUEUE_SHOWN)
     citizen_access_record(
-        user=request.user, citizen_ids=[c.citizen_id for c in queue], action=AccessAction.LIST, route=request.path
+        user=request.user, citizen_ids=[c.citizen_id for c in queue.cases], action=AccessAction.LIST, route=request.path
     )
     return {
         "team": team,
         "is_leader": may_manage_team(request.user, team=team),
         "over_limit": team_is_over_limit(team),
         "caseworkers": caseworkers,
-        "queue": queue,
-        "queue_total": queue_total,
-        "queue_more": max(0, queue_total - len(queue)),
+        "queue": queue.cases,
+        "queue_total": queue.total,
+        "queue_more": max(0, queue.total - len(queue.cases)),
+        "queue_missed_first_contact": queue.missed_first_contact,
+        "today": timezone.localdate(),
         "alerts": team_open_alerts(user=request.user, team=team),
         "rebalance_form": RebalanceForm(),
         "now": timezone.now(),
