@@ -45,8 +45,8 @@ BUILD_SQL = [
     f"""INSERT INTO staff_team_leaders (team_id, user_id)
         SELECT t, {CASEWORKERS} + t FROM generate_series(1, {JOBCENTERS * TEAMS_PER_JOBCENTER}) t""",
     f"""INSERT INTO staff_caseworker (id, user_id, full_name, team_id, role, fte, status, accepting_new_cases,
-                                      cap, open_cases, created_at, updated_at)
-        SELECT g, g, 'Caseworker ' || g, t.id, t.unit_type, 1.00, 'active', true, p.cap, 0, now(), now()
+                                      notify_new_cases, meeting_reminders, cap, open_cases, created_at, updated_at)
+        SELECT g, g, 'Caseworker ' || g, t.id, t.unit_type, 1.00, 'active', true, true, true, p.cap, 0, now(), now()
         FROM generate_series(1, {CASEWORKERS}) g
         JOIN staff_team t ON t.id = (g - 1) % {JOBCENTERS * TEAMS_PER_JOBCENTER} + 1
         JOIN staff_caseloadpolicy p ON p.role = t.unit_type""",

@@ -48,9 +48,9 @@ BUILD_SQL = [
     f"""INSERT INTO staff_team_leaders (team_id, user_id)
         SELECT t, {CASEWORKERS + 1} + t FROM generate_series(1, {TEAMS}) t""",
     f"""INSERT INTO staff_caseworker (id, user_id, full_name, team_id, role, fte, status, accepting_new_cases,
-                                      cap, open_cases, created_at, updated_at)
+                                      notify_new_cases, meeting_reminders, cap, open_cases, created_at, updated_at)
         SELECT g, g + 1, 'Caseworker ' || g, t.id, t.unit_type, CASE WHEN g % 5 = 0 THEN 0.50 ELSE 1.00 END,
-               'active', true, floor(p.cap * CASE WHEN g % 5 = 0 THEN 0.5 ELSE 1 END), 0, now(), now()
+               'active', true, true, true, floor(p.cap * CASE WHEN g % 5 = 0 THEN 0.5 ELSE 1 END), 0, now(), now()
         FROM generate_series(1, {CASEWORKERS}) g
         JOIN staff_team t ON t.id = (g - 1) % {TEAMS} + 1
         JOIN staff_caseloadpolicy p ON p.role = t.unit_type""",

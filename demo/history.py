@@ -1,9 +1,10 @@
 """A year of history for the demo jobcenter, so that the reports show something at once.
 
 Adds, once: daily caseload snapshots for the past year (caseloads falling towards today's,
-as after the reform), closed cases spread over the year with outcomes typical of each unit,
-and the Lærkevej trial — low-caseload unit against the ordinary units — whose closed cases
-carry a synthetic effect (more exits to job or education, sooner). Open cases already in
+as after the reform), closed cases spread over the year with outcomes typical of each unit
+and with their meetings and journals (`demo.casework`), and the Lærkevej trial —
+low-caseload unit against the ordinary units — whose closed cases carry a synthetic effect
+(more contact, and more exits to job or education, sooner). Open cases already in
 the demo join the trial only where their own draw puts them in the arm that holds them, so
 every recorded draw is the one the seed gives.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from allocation.models import AssignmentReason, CaseAssignment, CaseloadSnapshot
@@ -25,6 +27,7 @@ from staff.models import Caseworker, Jobcenter, Team, UnitType
 from trials.draw import arm_for_draw, draw_value
 from trials.models import Exclusion, Trial, TrialArm, TrialEnrolment
 
+from .casework import casework_seed
 from .structure import MUNICIPALITY_CODE
 from .synthetic import CprSource, outcome_for, person_name
 
@@ -47,6 +50,8 @@ class HistoryResult:
     snapshots: int = 0
     closed_cases: int = 0
     trial_cases: int = 0
+    meetings: int = 0
+    journal_entries: int = 0
 
 
 def seed_demo_history(*, seed: int = 2017, today: datetime.date | None = None) -> HistoryResult:
@@ -58,11 +63,16 @@ def seed_demo_history(*, seed: int = 2017, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     rng = random.Random(seed)
     with transaction.atomic():
+        last_case = Case.objects.aggregate(last=Max("pk"))["last"] or 0
         result = HistoryResult(created=True)
         result.snapshots = _snapshots(jobcenter=jobcenter, rng=rng, today=today)
         cprs = CprSource(rng, today=today, taken_digests=set(Citizen.objects.values_list("cpr_digest", flat=True)))
         result.closed_cases = _closed_cases(jobcenter=jobcenter, rng=rng, today=today, cprs=cprs)
         result.trial_cases = _trial(jobcenter=jobcenter, rng=rng, today=today, cprs=cprs)
+        # The closed cases just added had their conversations and notes too (the trial unit
+        # saw its citizens more often than the rule asks).
+        casework = casework_seed(cases=Case.objects.filter(jobcenter=jobcenter, pk__gt=last_case), rng=rng)
+        result.meetings, result.journal_entries = casework.meetings, casework.journal_entries
     return result
 
 

@@ -21,9 +21,12 @@ from django.utils import timezone
 
 from allocation import services
 from cases.models import Case, Citizen
+from casework.models import JournalEntry, Meeting, MeetingStatus
+from casework.selectors import overdue_cases
 from staff.models import Caseworker, CaseworkerStatus, Jobcenter, Team
 
 from .bulk import run_in_bulk
+from .casework import casework_seed, demo_day_ensure
 from .intake import case_specs, run_with_services
 from .structure import (
     DEMO_ADMIN,
@@ -57,6 +60,7 @@ class SeedResult:
     counts: dict[str, int] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
     seconds: float = 0.0
+    booked_today: int = 0  # meetings booked today for the demo caseworker
 
 
 def seed_demo(
@@ -81,8 +85,14 @@ def seed_demo(
                 bulk=scale >= BULK_FROM_SCALE if bulk is None else bulk,
             )
         demo_logins = demo_logins_ensure() if logins else []
+        # The demo caseworker's day has meetings, on the day of seeding and on any later one.
+        booked_today = demo_day_ensure() if created or logins else 0
     return SeedResult(
-        created=created, counts=demo_counts(jobcenter), logins=demo_logins, seconds=perf_counter() - started
+        created=created,
+        counts=demo_counts(jobcenter),
+        logins=demo_logins,
+        seconds=perf_counter() - started,
+        booked_today=booked_today,
     )
 
 
@@ -94,6 +104,8 @@ def _build(*, jobcenter: Jobcenter, rng: random.Random, scale: int, progress: bo
     run = run_in_bulk if bulk else run_with_services
     run(jobcenter=jobcenter, staff=staff, specs=specs, rng=rng, now=now, progress=progress)
     push_over_cap(staff)
+    # After the caps moved: a caseworker over cap, or on leave, falls behind on contact.
+    casework_seed(cases=Case.objects.filter(jobcenter=jobcenter), rng=rng, now=now)
 
 
 def push_over_cap(staff: Staff) -> None:
@@ -119,6 +131,9 @@ def demo_counts(jobcenter: Jobcenter) -> dict[str, int]:
         closed=Count("pk", filter=Q(status="closed")),
     )
     caseworkers = Caseworker.objects.filter(team__jobcenter=jobcenter)
+    meetings = Meeting.objects.filter(case__jobcenter=jobcenter).aggregate(
+        meetings=Count("pk"), planned=Count("pk", filter=Q(status=MeetingStatus.PLANNED))
+    )
     return {
         "teams": jobcenter.teams.count(),
         "caseworkers": caseworkers.count(),
@@ -127,6 +142,9 @@ def demo_counts(jobcenter: Jobcenter) -> dict[str, int]:
         "over_cap": caseworkers.filter(open_cases__gt=F("cap")).count(),
         "at_cap": caseworkers.filter(open_cases=F("cap")).count(),
         "on_leave": caseworkers.filter(status=CaseworkerStatus.ON_LEAVE).count(),
+        **meetings,
+        "journal_entries": JournalEntry.objects.filter(case__jobcenter=jobcenter).count(),
+        "contacts_overdue": overdue_cases(Case.objects.filter(jobcenter=jobcenter)).count(),
     }
 
 

@@ -1,4 +1,4 @@
-"""A tiny run of the allocation benchmark, so that it cannot rot."""
+"""Tiny runs of the benchmarks that have a size of their own, so that they cannot rot."""
 
 from __future__ import annotations
 
@@ -63,3 +63,32 @@ def _drop(url: str) -> None:
     admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {parts.path.lstrip('/')} WITH (FORCE)")
+
+
+@pytest.mark.postgres
+def test_the_casework_benchmark_runs_with_constant_queries():
+    url = _sibling_database(os.environ["DATABASE_URL"], "benchcasework")
+    parts = urlsplit(url)
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "casework.py"), "--citizens=600", "--repeat=2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "BENCH_POSTGRES": urlunsplit(parts._replace(path="")),
+            "BENCH_DATABASE": parts.path.lstrip("/"),
+        },
+    )
+    try:
+        output = completed.stdout
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "7 teams, 14 caseworkers" in output and "journal entries" in output
+        for operation in ("Min dag: agenda", "case page:", "board:", "overview:", "alert:"):
+            assert operation in output
+        assert output.count("slowest query's plan:") == 7
+        assert "QUERIES DEPEND ON SIZE" not in output
+        assert output.rstrip().endswith("queries independent of size: yes")
+    finally:
+        _drop(url)

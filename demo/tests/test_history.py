@@ -8,6 +8,7 @@ from django.utils import timezone
 from allocation.models import CaseloadSnapshot
 from allocation.tests.factories import open_case
 from cases.models import Case, CaseStatus
+from casework.models import JournalEntry, Meeting, MeetingStatus
 from demo.history import CLOSED_PER_CASEWORKER, DAYS, TRIAL_CASES_PER_ARM, TRIAL_NAME, seed_demo_history
 from reports.figures.trial import trial_report
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory
@@ -65,3 +66,25 @@ def test_a_year_of_history_once(demo_jobcenter):
 
     again = seed_demo_history(today=TODAY)
     assert not again.created and CaseloadSnapshot.objects.count() == result.snapshots
+
+
+def test_the_history_s_closed_cases_had_their_meetings_and_notes(demo_jobcenter):
+    # given the open cases of today, without any casework of their own (the fixture's)
+    seed_demo_history(today=TODAY)
+    # then the cases the history added have meetings and journals, all before they closed
+    added = Case.objects.filter(status=CaseStatus.CLOSED)
+    assert Meeting.objects.filter(case__in=added).count() > added.count()
+    assert JournalEntry.objects.filter(case__in=added).count() > added.count()
+    assert not Meeting.objects.filter(case__in=added, starts_at__gte=F("case__closed_at")).exists()
+    assert not Meeting.objects.filter(status=MeetingStatus.PLANNED).exists()
+    assert not Meeting.objects.filter(case__status=CaseStatus.OPEN).exists()  # today's cases are seed_demo's
+    # and the low-caseload arm saw its citizens more often: the mechanism the trial is about
+    trial = Trial.objects.get(name=TRIAL_NAME)
+    per_month = {}
+    for arm in trial.arms.order_by("id"):
+        cases = Case.objects.filter(trial_enrolment__arm=arm, status=CaseStatus.CLOSED)
+        held = Meeting.objects.filter(case__in=cases, kind="jobsamtale", status=MeetingStatus.HELD).count()
+        months = sum((c.closed_at - c.opened_at).days for c in cases) / 30.4
+        per_month[arm.name] = held / months
+    control, low = per_month.values()
+    assert low > 1.3 * control, per_month

@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from allocation.models import CaseAssignment
 from allocation.reconcile import caseload_drift
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus, Citizen
+from casework.models import Meeting
 from demo import seed as demo
+from demo.casework import DAY_MEETINGS
 from demo.synthetic import CprSource, seventh_digits_for
 from staff.models import Caseworker, CaseworkerStatus, Jobcenter, Team, UnitType
 
@@ -87,6 +90,12 @@ def test_seed_through_the_services_is_consistent_and_idempotent(settings):
     assert 1500 <= counts["open"] + counts["queued"] + counts["closed"] <= 3500
     # continuity: returning citizens went back to their caseworker
     assert CaseAssignment.objects.filter(reason="continuity").exists()
+    # casework too (its shape is tested in test_casework.py): meetings, journals, and today's
+    assert counts["meetings"] > counts["open"] and counts["journal_entries"] > counts["open"]
+    assert 0 < counts["contacts_overdue"] < counts["open"] / 4
+    demo_caseworker = Caseworker.objects.get(user__username="sagsbehandler")
+    today = Meeting.objects.filter(caseworker=demo_caseworker, starts_at__date=timezone.localdate())
+    assert today.exclude(status="cancelled").count() == DAY_MEETINGS
     assert "admin" in output and "leder" in output and "sagsbehandler" in output and "demo1234" in output
     # when seeded again, nothing is duplicated
     before = (Citizen.objects.count(), Case.objects.count(), User.objects.count(), Team.objects.count())

@@ -5,8 +5,8 @@ from demo.history import DemoMissing, seed_demo_history
 
 class Command(BaseCommand):
     help = (
-        "Add a year of history to the demo jobcenter (daily snapshots, closed cases, the "
-        "Lærkevej demo trial). Run after seed_demo; does nothing when the history exists."
+        "Add a year of history to the demo jobcenter (daily snapshots, closed cases with their "
+        "meetings and journals, the Lærkevej demo trial). Run after seed_demo; does nothing when the history exists."
     )
 
     def add_arguments(self, parser):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"History added: {result.snapshots} snapshot rows, {result.closed_cases} closed cases, "
-                f"{result.trial_cases} trial enrolments."
+                f"{result.trial_cases} trial enrolments, {result.meetings} meetings, "
+                f"{result.journal_entries} journal entries."
             )
         )
