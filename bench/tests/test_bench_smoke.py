@@ -63,3 +63,31 @@ def _drop(url: str) -> None:
     admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {parts.path.lstrip('/')} WITH (FORCE)")
+
+
+@pytest.mark.postgres
+def test_the_contacts_benchmark_runs():
+    url = _sibling_database(os.environ["DATABASE_URL"], "contactsmoke")
+    parts = urlsplit(url)
+    server = urlunsplit(parts._replace(path=""))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "contacts.py"),
+            "--citizens=300",
+            "--repeat=1",
+            f"--database={parts.path.lstrip('/')}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "BENCH_POSTGRES": server},
+    )
+    try:
+        output = completed.stdout
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "scale: 2 teams, 6 caseworkers, 300 open cases, 100 closed cases" in output
+        assert "admin: trial report with contacts" in output and "6 of 6 within a second" in output
+    finally:
+        _drop(url)
