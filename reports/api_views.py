@@ -19,11 +19,12 @@ from staff.models import UnitType
 
 from .figures.capacity import capacity_plan
 from .figures.caseloads import caseload_trend, queue_waiting
+from .figures.contacts import contact_report
 from .figures.exits import exit_pattern, time_to_exit
 from .figures.keyfigures import key_figures
 from .figures.trial import trial_report
 from .forms import CapacityForm
-from .scope import GROUP_CHOICES, ReportFilterForm, report_scope
+from .scope import ARM_CHOICE, GROUP_CHOICES, ContactsFilterForm, ReportFilterForm, report_scope
 
 FILTERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: a year before date_to)."),
@@ -33,6 +34,12 @@ FILTERS = [
     OpenApiParameter("team", OpenApiTypes.INT, description="Only this team."),
 ]
 GROUP = OpenApiParameter("group_by", OpenApiTypes.STR, enum=[value for value, _ in GROUP_CHOICES])
+CONTACTS_GROUP = OpenApiParameter(
+    "group_by",
+    OpenApiTypes.STR,
+    enum=[value for value, _ in [*GROUP_CHOICES, ARM_CHOICE]],
+    description="`arm` (trial arm) for administrators only.",
+)
 
 
 def _valid(form):
@@ -47,12 +54,13 @@ class ReportView(APIView):
     figure = None  # a function of (scope, filters[, group_by]) in reports.figures
     grouped = False  # whether it takes group_by
     serializer_class = None
+    form_class = ReportFilterForm
     # A user who may see no report at all gets 404 (reports.scope.report_scope).
     schema_error_codes = (404,)
 
     def get(self, request):
         scope = report_scope(request.user)  # first: who may see no report gets a 404, not a 400
-        form = _valid(ReportFilterForm(request.query_params, user=request.user))
+        form = _valid(self.form_class(request.query_params, user=request.user))
         rows = self.rows(request, scope=scope, form=form)
         return Response({"results": self.serializer_class(rows, many=True).data})
 
@@ -147,6 +155,45 @@ class ExitDurationSerializer(serializers.Serializer):
 )
 class TimeToExitView(ReportView):
     figure, grouped, serializer_class = time_to_exit, True, ExitDurationSerializer
+
+
+class ContactFiguresSerializer(serializers.Serializer):
+    cases = serializers.IntegerField(
+        allow_null=True, help_text="Cases open in the quarter; under five, every figure of the row is null."
+    )
+    deadlines = serializers.IntegerField(allow_null=True, help_text="Contact deadlines met or missed.")
+    met_on_time = serializers.IntegerField(allow_null=True)
+    missed = serializers.IntegerField(allow_null=True)
+    share_on_time = serializers.FloatField(allow_null=True)
+    held = serializers.IntegerField(allow_null=True, help_text="Jobsamtaler held.")
+    citizen_months = serializers.FloatField(allow_null=True)
+    held_per_citizen_month = serializers.FloatField(allow_null=True)
+    no_shows = serializers.IntegerField(allow_null=True)
+    no_show_rate = serializers.FloatField(allow_null=True, help_text="No-shows ÷ (held + no-shows).")
+
+
+class ContactRowSerializer(ContactFiguresSerializer):
+    quarter = serializers.CharField()
+    group = serializers.CharField()
+    label = serializers.CharField()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Contact per quarter: deadlines met on time, jobsamtaler per citizen-month, no-shows",
+        description=(
+            "A case's contact deadlines are the next due dates of its contact plan along its history; "
+            "a deadline is met when a held jobsamtale falls on or before it, missed when it passed "
+            "(before today and before the case closed) with none held, and counts in the quarter of "
+            "its date. Citizen-months: days open in the quarter ÷ 365.25/12, summed over the cases."
+        ),
+        parameters=[*FILTERS, CONTACTS_GROUP],
+        responses=_results(ContactRowSerializer),
+        tags=["reports"],
+    )
+)
+class ContactsView(ReportView):
+    figure, grouped, serializer_class, form_class = contact_report, True, ContactRowSerializer, ContactsFilterForm
 
 
 class KeyFiguresSerializer(serializers.Serializer):
@@ -279,6 +326,7 @@ class ArmSerializer(serializers.Serializer):
     job_or_education = ShareSerializer(allow_null=True)
     difference = DifferenceSerializer(allow_null=True, help_text="Against the first (reference) arm.")
     survival = SurvivalSerializer(allow_null=True, help_text="Kaplan–Meier; open cases censored.")
+    contacts = ContactFiguresSerializer(allow_null=True, help_text="From the trial's first day to as_of.")
 
 
 class TrialReportSerializer(serializers.Serializer):
@@ -288,6 +336,7 @@ class TrialReportSerializer(serializers.Serializer):
     arms = ArmSerializer(many=True)
     excluded = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     logrank = serializers.SerializerMethodField()
+    contacts_by_quarter = ContactRowSerializer(many=True, help_text="Per quarter and arm (`group`: the arm's id).")
 
     def get_logrank(self, report) -> dict | None:
         if report.logrank is None:

@@ -47,6 +47,7 @@ def xlsx_response(*, name: str, table) -> HttpResponse:
         "header": workbook.add_format({"bold": True, "bottom": 1}),
         "int": workbook.add_format({"num_format": "#,##0"}),
         "float": workbook.add_format({"num_format": "0.0"}),
+        "float2": workbook.add_format({"num_format": "0.00"}),
         "float3": workbook.add_format({"num_format": "0.000"}),
         "share": workbook.add_format({"num_format": "0.0%"}),
     }

@@ -11,6 +11,7 @@ from . import charts
 from .figures.capacity import CapacityRow, capacity_plan
 from .figures.caseloads import caseload_trend, policy_caps, queue_now, queue_waiting
 from .figures.common import OUTCOME_ORDER, UNION_BAND
+from .figures.contacts import ContactFigures, contact_report
 from .figures.exits import exit_figures, outcome_labels
 from .figures.keyfigures import key_figures
 from .figures.trial import exclusion_labels, trial_report
@@ -23,7 +24,7 @@ MAX_CHARTS = 8
 class Column:
     name: str  # CSV header, stable across languages
     label: str
-    kind: str = "int"  # int, float, share, text
+    kind: str = "int"  # int, float (one decimal), float2, float3, share, text
 
 
 @dataclass
@@ -147,6 +148,40 @@ def exits_page(*, scope: Scope, filters: ReportFilter, group_by: str) -> Page:
     return Page({"exits": pattern, "time_to_exit": durations}, [chart], {"legend": legend})
 
 
+# --- Contacts -----------------------------------------------------------------------------
+
+
+def contact_columns() -> list[Column]:
+    """The figures of a contacts row, in the order the tables show them."""
+    return [
+        Column("cases", _("Cases")),
+        Column("deadlines", _("Contact deadlines")),
+        Column("met_on_time", _("Met on time")),
+        Column("missed", _("Missed")),
+        Column("share_on_time", _("Share met on time"), "share"),
+        Column("held", _("Jobsamtaler held")),
+        Column("citizen_months", _("Citizen-months"), "float"),
+        Column("held_per_citizen_month", _("Jobsamtaler per citizen-month"), "float2"),
+        Column("no_shows", _("No-shows")),
+        Column("no_show_rate", _("No-show rate"), "share"),
+    ]
+
+
+def contact_cells(figures: ContactFigures | None) -> list:
+    names = [column.name for column in contact_columns()]
+    return [getattr(figures, name) if figures else None for name in names]
+
+
+def contacts_page(*, scope: Scope, filters: ReportFilter, group_by: str) -> Page:
+    rows = contact_report(scope=scope, filters=filters, group_by=group_by)
+    table = Table(
+        _("Contact per quarter"),
+        [Column("quarter", _("Quarter"), "text"), Column("group", _("Group"), "text"), *contact_columns()],
+        [[r.quarter, r.label, *contact_cells(r)] for r in rows],
+    )
+    return Page({"contacts": table})
+
+
 # --- Key figures --------------------------------------------------------------------------
 
 
@@ -263,6 +298,31 @@ def trial_page(*, trial) -> Page:
                 survival.median_days if survival else None,
             ]
         )
+    contacts = Table(
+        _("Contact and exits per arm"),
+        [
+            Column("arm", _("Arm"), "text"),
+            Column("included", _("Included")),
+            Column("share_job_or_education", _("Share to job or education"), "share"),
+            Column("median_days_to_exit", _("Median days to exit"), "float"),
+            *contact_columns(),
+        ],
+        [
+            [
+                arm.name,
+                arm.included,
+                arm.job_or_education.share if arm.job_or_education else None,
+                arm.survival.median_days if arm.survival else None,
+                *contact_cells(arm.contacts),
+            ]
+            for arm in report.arms
+        ],
+    )
+    by_quarter = Table(
+        _("Contact per quarter and arm"),
+        [Column("quarter", _("Quarter"), "text"), Column("arm", _("Arm"), "text"), *contact_columns()],
+        [[r.quarter, r.label, *contact_cells(r)] for r in report.contacts_by_quarter],
+    )
     reasons = exclusion_labels()
     excluded = Table(
         _("Excluded at intake"),
@@ -290,4 +350,14 @@ def trial_page(*, trial) -> Page:
         [(arm.name, [(p.day, p.survival) for p in arm.survival.points]) for arm in report.arms if arm.survival],
         title=_("Time to exit (Kaplan–Meier)"),
     )
-    return Page({"arms": arms, "excluded": excluded, "survival": curves}, [chart], {"report": report})
+    return Page(
+        {
+            "arms": arms,
+            "contacts": contacts,
+            "contacts_by_quarter": by_quarter,
+            "excluded": excluded,
+            "survival": curves,
+        },
+        [chart],
+        {"report": report},
+    )

@@ -62,6 +62,7 @@ class ReportFilter:
 
 
 GROUP_CHOICES = [("unit_type", _("Unit type")), ("team", _("Team")), ("jobcenter", _("Jobcenter"))]
+ARM_CHOICE = ("arm", _("Trial arm"))  # the contacts report's, for administrators
 
 
 class ReportFilterForm(forms.Form):
@@ -124,3 +125,12 @@ class ReportFilterForm(forms.Form):
             unit_type=data.get("unit_type") or "",
             team_id=data.get("team"),
         )
+
+
+class ContactsFilterForm(ReportFilterForm):
+    """The contacts report also groups by trial arm: for administrators, as trials are."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if user is not None and viewer_of(user).is_admin:
+            self.fields["group_by"].choices = [*GROUP_CHOICES, ARM_CHOICE]

@@ -143,7 +143,12 @@ def logrank(groups: Sequence[Iterable[tuple[int, bool, int]]]) -> tuple[float, f
     used = [i for i, t in enumerate(times) if t.size]
     if len(used) < 2 or sum(int(events[i].sum()) for i in used) == 0:
         return None
-    chi2, p = survdiff(np.concatenate(times), np.concatenate(events), np.concatenate(labels))
+    try:
+        chi2, p = survdiff(np.concatenate(times), np.concatenate(events), np.concatenate(labels))
+    except np.linalg.LinAlgError:
+        # No variance to test against: no arm but one had anybody at risk when exits happened
+        # (one arm's follow-up ends before the other's first exit).
+        return None
     return float(chi2), float(p)
 
 

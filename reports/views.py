@@ -12,12 +12,12 @@ from access.scopes import trials_visible_to
 
 from . import exports, presenters
 from .forms import CapacityForm
-from .scope import ReportFilterForm, report_scope
+from .scope import ContactsFilterForm, ReportFilterForm, report_scope
 
 
-def _filters(request) -> ReportFilterForm:
+def _filters(request, form_class=ReportFilterForm) -> ReportFilterForm:
     # Always bound: every field is optional, so an empty query means "the last year, all".
-    return ReportFilterForm(request.GET, user=request.user)
+    return form_class(request.GET, user=request.user)
 
 
 def _page(request, template: str, form, tables: dict, context: dict) -> HttpResponse:
@@ -52,10 +52,10 @@ def index(request):
     return render(request, "reports/index.html", {"scope": scope, "trials": trials})
 
 
-def _filtered_page(request, template: str, build, *, grouped: bool = True) -> HttpResponse:
+def _filtered_page(request, template: str, build, *, grouped: bool = True, form_class=ReportFilterForm) -> HttpResponse:
     """A page of one presenter over the filter form: `build(scope=, filters=[, group_by=])`."""
     scope = report_scope(request.user)
-    form = _filters(request)
+    form = _filters(request, form_class)
     if not form.is_valid():
         return _invalid(request, template, form)
     grouping = {"group_by": form.cleaned_data["group_by"]} if grouped else {}
@@ -71,6 +71,11 @@ def caseloads(request):
 @login_required
 def exits(request):
     return _filtered_page(request, "reports/exits.html", presenters.exits_page)
+
+
+@login_required
+def contacts(request):
+    return _filtered_page(request, "reports/contacts.html", presenters.contacts_page, form_class=ContactsFilterForm)
 
 
 @login_required

@@ -19,7 +19,7 @@ from api.serializers.base import StrictTypes, json_type, type_errors
 pytestmark = pytest.mark.django_db
 
 LISTS = ["/api/v1/jobcenters/", "/api/v1/teams/", "/api/v1/caseworkers/", "/api/v1/citizens/", "/api/v1/cases/"]
-REPORTS = ["caseloads", "queue-waiting", "exits", "time-to-exit", "key-figures", "capacity"]
+REPORTS = ["caseloads", "queue-waiting", "exits", "time-to-exit", "contacts", "key-figures", "capacity"]
 
 
 @pytest.fixture(scope="module")

@@ -92,3 +92,31 @@ def test_the_casework_benchmark_runs_with_constant_queries():
         assert output.rstrip().endswith("queries independent of size: yes")
     finally:
         _drop(url)
+
+
+@pytest.mark.postgres
+def test_the_contacts_benchmark_runs():
+    url = _sibling_database(os.environ["DATABASE_URL"], "contactsmoke")
+    parts = urlsplit(url)
+    server = urlunsplit(parts._replace(path=""))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "contacts.py"),
+            "--citizens=300",
+            "--repeat=1",
+            f"--database={parts.path.lstrip('/')}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "BENCH_POSTGRES": server},
+    )
+    try:
+        output = completed.stdout
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "scale: 2 teams, 6 caseworkers, 300 open cases, 100 closed cases" in output
+        assert "admin: trial report with contacts" in output and "6 of 6 within a second" in output
+    finally:
+        _drop(url)

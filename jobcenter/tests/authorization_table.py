@@ -103,6 +103,7 @@ TABLE: dict[str, list[Row]] = {
     "reports:index": [Row("GET", None, page(404, 200, 404, 200, 200))],
     "reports:caseloads": report_rows(page),
     "reports:exits": report_rows(page),
+    "reports:contacts": report_rows(page),
     "reports:key_figures": report_rows(page),
     "reports:capacity": report_rows(page),
     "reports:trial": [Row("GET", "trial", page(*ADMINS_ONLY))],  # trials span teams
@@ -110,6 +111,7 @@ TABLE: dict[str, list[Row]] = {
     "reports-api:queue_waiting": report_rows(api),
     "reports-api:exits": report_rows(api),
     "reports-api:time_to_exit": report_rows(api),
+    "reports-api:contacts": report_rows(api),
     "reports-api:key_figures": report_rows(api),
     "reports-api:capacity": report_rows(api),
     "reports-api:trials": [Row("GET", "trial", api(HIDES, HIDES, HIDES, HIDES, LISTS))],

@@ -16,6 +16,7 @@ from trials.models import Exclusion, Trial, TrialEnrolment
 from ..dbfunctions import DaysBetween
 from ..statistics import Difference, Share, Survival, difference_with_ci, kaplan_meier, logrank, share_with_ci, suppress
 from .common import JOB_OR_EDUCATION, OUTCOME_ORDER
+from .contacts import ContactFigures, ContactRow, trial_contacts
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ArmFigures:
     job_or_education: Share | None
     difference: Difference | None
     survival: Survival | None
+    contacts: ContactFigures | None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class TrialReport:
     reference: str
     excluded: dict[str, int | None]
     logrank: tuple[float, float] | None
+    contacts_by_quarter: list[ContactRow]
 
 
 def trial_report(*, trial: Trial, as_of: datetime.datetime | None = None) -> TrialReport:
@@ -48,6 +51,9 @@ def trial_report(*, trial: Trial, as_of: datetime.datetime | None = None) -> Tri
     arms = list(trial.arms.order_by("id").prefetch_related("teams"))
     counts = _counts_per_arm(enrolments, as_of)
     durations = _durations_per_arm(enrolments, as_of)
+    contacts, contacts_by_quarter = trial_contacts(
+        enrolments, starts_on=trial.starts_on, as_of=as_of, labels={arm.pk: arm.name for arm in arms}
+    )
     figures: list[ArmFigures] = []
     reference = counts.get(arms[0].pk) if arms else None
     for arm in arms:
@@ -66,6 +72,7 @@ def trial_report(*, trial: Trial, as_of: datetime.datetime | None = None) -> Tri
                 job_or_education=share_with_ci(successes=successes, total=included) if enough else None,
                 difference=_difference(arm, arms[0], c, reference) if enough else None,
                 survival=kaplan_meier(durations.get(arm.pk, [])) if enough else None,
+                contacts=contacts.get(arm.pk) if enough else None,
             )
         )
     usable = [durations.get(f.arm_id, []) for f in figures if f.survival is not None]
@@ -77,6 +84,7 @@ def trial_report(*, trial: Trial, as_of: datetime.datetime | None = None) -> Tri
         reference=arms[0].name if arms else "",
         excluded={r["excluded"]: suppress(r["n"]) for r in excluded},
         logrank=logrank(usable) if len(usable) >= 2 else None,
+        contacts_by_quarter=contacts_by_quarter,
     )
 
 

@@ -13,6 +13,8 @@ def cell(value, kind: str) -> str:
         return f"{number_format(value * 100, 1)} %"
     if kind == "float":
         return number_format(value, 1)
+    if kind == "float2":
+        return number_format(value, 2)
     if kind == "float3":
         return f"< {number_format(0.001, 3)}" if value < 0.001 else number_format(value, 3)
     if kind == "int":

@@ -8,7 +8,7 @@ from .test_views import PERIOD
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = ["caseloads", "queue-waiting", "exits", "time-to-exit", "key-figures", "capacity", "trials"]
+ENDPOINTS = ["caseloads", "queue-waiting", "exits", "time-to-exit", "contacts", "key-figures", "capacity", "trials"]
 
 
 def api(user=None) -> APIClient:

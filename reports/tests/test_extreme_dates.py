@@ -16,7 +16,7 @@ EXTREMES = [
     {"date_to": "9999-12-31"},
 ]
 DATED = [endpoint for endpoint in ENDPOINTS if endpoint != "trials"]
-PAGES = ["caseloads", "exits", "key_figures", "capacity"]
+PAGES = ["caseloads", "exits", "contacts", "key_figures", "capacity"]
 
 
 @pytest.mark.parametrize("params", EXTREMES)

@@ -102,6 +102,12 @@ def test_logrank_needs_two_arms_with_exits():
     assert logrank([[(1, False, 3)], [(2, False, 3)]]) is None
 
 
+def test_logrank_without_anybody_to_compare_at_the_exits_is_none_not_an_error():
+    # B's six are censored on day 90, before A's exits on days 94 and 125: nobody of B is at
+    # risk at any exit, so the variance is zero (statsmodels' matrix is singular)
+    assert logrank([[(94, True, 5), (125, True, 5), (150, False, 20)], [(90, False, 6)]]) is None
+
+
 @pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.9, 1.0])
 def test_weighted_percentile_equals_linear_interpolation_of_the_expansion(q):
     rng = random.Random(7)

@@ -16,7 +16,14 @@ from .conftest import D1
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["reports:index", "reports:caseloads", "reports:exits", "reports:key_figures", "reports:capacity"]
+PAGES = [
+    "reports:index",
+    "reports:caseloads",
+    "reports:exits",
+    "reports:contacts",
+    "reports:key_figures",
+    "reports:capacity",
+]
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-06-30"}
 
 
