@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cases, home, teams
+from .views import cases, home, pages, teams
 
 app_name = "web"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
     path("cases/<int:case_id>/reveal-cpr/", cases.case_reveal_cpr, name="case_reveal_cpr"),
     path("cases/<int:case_id>/reassign/", cases.case_reassign, name="case_reassign"),
+    # Readable without logging in, like the login page that links to it.
+    path("tilgaengelighed/", pages.accessibility, name="accessibility"),
 ]

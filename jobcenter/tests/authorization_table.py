@@ -74,6 +74,7 @@ TABLE: dict[str, list[Row]] = {
         Row("POST", "case", page(403, 302, 404, 404, 302), {"caseworker": "other", "reason": "leave"})
     ],
     "web:case_reveal_cpr": [Row("POST", "case", page(*SCOPED), {"purpose": "Phone call"})],
+    "web:accessibility": [Row("GET", None, everyone(200))],  # the accessibility statement: public, no data
     # --- reports: figures about teams, never a row about a citizen -----------------------
     "reports:index": [Row("GET", None, page(404, 200, 404, 200, 200))],
     "reports:caseloads": report_rows(page),
