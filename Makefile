@@ -8,7 +8,7 @@ PORT ?= 8000
 
 # `var` is phony: the directory exists as soon as the SQLite file does, and the broker's
 # folders must still be made.
-.PHONY: run test lint venv var migrate seed messages worker bench ci clean
+.PHONY: run test lint venv var migrate seed messages worker bench ci clean axe
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,10 +49,22 @@ lint: venv
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=jobcenter.settings.test $(MANAGE) makemigrations --check --dry-run
 
+# axe-core, for the browser tests' accessibility checks, from npm (package-lock.json pins it).
+# Without npm nothing happens and those checks skip, saying so (in CI they fail instead).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	    npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	    echo "npm not found: the accessibility (axe-core) checks will be skipped"; \
+	fi
+
+axe: $(AXE)
+
 # Without DATABASE_URL the suite runs on SQLite and skips PostgreSQL-only tests (it says so).
 # One pytest-xdist worker per core (PYTEST_WORKERS=0 runs in one process, e.g. to debug).
 PYTEST_WORKERS ?= auto
-test: venv var lint messages
+test: venv var lint messages $(AXE)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: venv
@@ -62,4 +74,4 @@ ci:
 	.ci/run
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) node_modules

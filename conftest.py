@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 REQUIRE_ALL = os.environ.get("JOBCENTER_REQUIRE_ALL_BACKENDS") == "1"
+# axe-core for the accessibility checks: from npm (package.json), installed by `make test`.
+AXE_CORE_JS = Path(os.environ.get("AXE_CORE_JS", Path(__file__).resolve().parent / "node_modules/axe-core/axe.min.js"))
 _skipped_backend_tests: list[str] = []
 
 
@@ -21,6 +24,8 @@ def _missing_backend(item) -> str | None:
         return "needs Redis: set REDIS_URL=redis://... (.ci/run does)"
     if item.get_closest_marker("browser") and not os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
         return "needs Chromium at /usr/bin/chromium (apt-get install chromium)"
+    if item.get_closest_marker("axe") and not AXE_CORE_JS.is_file():
+        return f"needs axe-core at {AXE_CORE_JS} (npm ci; `make test` runs it where npm is installed)"
     return None
 
 
@@ -42,6 +47,12 @@ def pytest_sessionfinish(session, exitstatus):
         for nodeid in _skipped_backend_tests:
             print(f"  {nodeid}")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def axe_core_source() -> str:
+    """The text of axe.min.js, for tests marked `axe` (they skip, or fail in CI, without it)."""
+    return AXE_CORE_JS.read_text(encoding="utf-8")
 
 
 def _is_transactional(request) -> bool:

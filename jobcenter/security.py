@@ -112,9 +112,17 @@ class AdminSite(OTPAdminSite):
 # --- Two-factor on every way in -----------------------------------------------------------
 
 # Where a session that still owes its second factor may go: the login page (to give it),
-# logout, the language switch and static files. The admin site asks for the code itself
+# logout, the language switch, static files and the accessibility statement. The admin site asks for the code itself
 # (AdminSite above), and the token exchange ignores sessions altogether.
-_OPEN_TO_UNVERIFIED = ("/accounts/login/", "/accounts/logout/", "/i18n/", "/static/", "/admin/", "/api/v1/auth/token/")
+_OPEN_TO_UNVERIFIED = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/i18n/",
+    "/static/",
+    "/admin/",
+    "/api/v1/auth/token/",
+    "/tilgaengelighed/",  # the accessibility statement, linked from the login page; it holds no data
+)
 
 
 class SecondFactorMiddleware:

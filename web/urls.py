@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, cases, casework, day, home, teams
+from .views import calendar, cases, casework, day, home, pages, teams
 
 app_name = "web"
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("cases/<int:case_id>/journal/<int:entry_id>/correct/", casework.journal_correct, name="journal_correct"),
     path("cases/<int:case_id>/meetings/", casework.meeting_book, name="meeting_book"),
     path("meetings/<int:meeting_id>/status/", casework.meeting_status, name="meeting_status"),
+    # Readable without logging in, like the login page that links to it.
+    path("tilgaengelighed/", pages.accessibility, name="accessibility"),
 ]

@@ -199,6 +199,9 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="jobcenter <noreply@jobcenter.local>")
+# Where the accessibility statement (/tilgaengelighed/) tells people to report a problem:
+# set it to a mailbox that someone reads (webtilgængelighedsloven requires a way to reach you).
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default="tilgaengelighed@jobcenter.local")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -99,6 +99,7 @@ TABLE: dict[str, list[Row]] = {
     # no login (calendars subscribe to an address): the secret in it is the credential, and an
     # address that names no feed is a 404 for everyone (test_casework_pages tests a real one)
     "web:calendar_feed": [Row("GET", None, everyone(404))],
+    "web:accessibility": [Row("GET", None, everyone(200))],  # the accessibility statement: public, no data
     # --- reports: figures about teams, never a row about a citizen -----------------------
     "reports:index": [Row("GET", None, page(404, 200, 404, 200, 200))],
     "reports:caseloads": report_rows(page),
