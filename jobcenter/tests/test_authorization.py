@@ -15,12 +15,14 @@ import datetime
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api.tests.conftest import World
 from api.tests.conftest import world as world  # noqa: F401  (fixture)
 from cases.tests.factories import CitizenFactory
+from casework import services as casework_services
 from staff.models import CaseloadPolicy
 from trials.models import Trial
 
@@ -52,6 +54,11 @@ def objects(world: World) -> dict:
     trial = Trial.objects.create(
         name="Lærkevej", jobcenter=a.jobcenter, programme="flere_skal_med", starts_on=datetime.date(2026, 1, 1)
     )
+    entry = casework_services.journal_write(case=a.case, kind="note", text="Første samtale.", by=a.caseworker.user)
+    # Yesterday's: it has started, so it may be marked held or a no-show as well as cancelled.
+    meeting = casework_services.meeting_book(
+        case=a.case, starts_at=timezone.now() - datetime.timedelta(days=1), kind="jobsamtale", channel="in_person"
+    )
     return {
         "jobcenter": a.jobcenter,
         "team": a.team,
@@ -63,6 +70,8 @@ def objects(world: World) -> dict:
         "alert": a.alert,
         "trial": trial,
         "policy": CaseloadPolicy.objects.get(role="standard"),
+        "journal-entry": entry,
+        "meeting": meeting,
     }
 
 
@@ -95,6 +104,7 @@ def _url(name: str, pattern: URLPattern, what: str | None, objects: dict) -> str
         "case_id": lambda: objects["case"].pk,
         "trial_id": lambda: objects["trial"].pk,
         "role": lambda: objects["policy"].role,
+        "programme": lambda: "flere_skal_med",
         "uidb64": lambda: "MQ",
         "token": lambda: "set-password",
         "pk": lambda: objects[what].pk,
@@ -113,7 +123,7 @@ def _params(row: Row, objects: dict) -> dict:
 def _body(body: dict | None, objects: dict) -> dict:
     result = {}
     for key, value in (body or {}).items():
-        if value in ("other", "jobcenter", "team", "fresh-citizen"):
+        if value in ("other", "jobcenter", "team", "fresh-citizen", "case"):
             value = objects[value].pk
         elif value == "new-cpr":
             value = "311299-1235"
