@@ -85,3 +85,13 @@ def may_rebalance_team(user: UserOrViewer, *, team: Team, spill_over: bool = Fal
 def may_read_access_log(user: UserOrViewer) -> bool:
     """Who looked at a citizen is for administrators (GDPR art. 15 requests go through them)."""
     return viewer_of(user).is_admin
+
+
+def may_do_casework(user: UserOrViewer, *, case: Case) -> bool:
+    """Write the case's journal, book its meetings, mark them held, no-show or cancelled.
+
+    The contract's rule: whoever may see the case (its caseworker, of a closed case the last
+    one; a leader who sees it; an admin), which its door has already decided. A rule of its
+    own all the same, so that a narrower one (leaders read, caseworkers write) would change
+    here and nowhere else."""
+    return viewer_of(user).is_authenticated

@@ -149,6 +149,10 @@ _CASE_ACTIONS = {
     "CloseCase": ("cases_close_create", {"parameters": {"id": _CREATED_ID}}),
     "ReassignCase": ("cases_reassign_create", {"parameters": {"id": _CREATED_ID}}),
     "CaseHistory": ("cases_history_list", {"parameters": {"id": _CREATED_ID}}),
+    "CaseJournal": ("cases_journal_list", {"parameters": {"case_id": _CREATED_ID}}),
+    "WriteJournal": ("cases_journal_create", {"parameters": {"case_id": _CREATED_ID}}),
+    "BookMeeting": ("meetings_create", {"requestBody": {"case": _CREATED_ID}}),
+    "ContactPlan": ("cases_contact_plan_retrieve", {"parameters": {"id": _CREATED_ID}}),
 }
 LINKS = {
     ("jobcenters_create", "201"): {
@@ -171,7 +175,20 @@ LINKS = {
     },
     ("cases_create", "201"): _CASE_ACTIONS,
     ("cases_reassign_create", "200"): _CASE_ACTIONS,
-    ("cases_close_create", "200"): {"CaseHistory": _CASE_ACTIONS["CaseHistory"]},
+    ("cases_close_create", "200"): {
+        name: _CASE_ACTIONS[name] for name in ("CaseHistory", "CaseJournal", "WriteJournal", "ContactPlan")
+    },
+    ("meetings_create", "201"): {
+        "CancelMeeting": ("meetings_cancel_create", {"parameters": {"id": _CREATED_ID}}),
+        "MarkHeld": ("meetings_held_create", {"parameters": {"id": _CREATED_ID}}),
+        "MarkNoShow": ("meetings_no_show_create", {"parameters": {"id": _CREATED_ID}}),
+    },
+    ("cases_journal_create", "201"): {
+        "Correct": (
+            "cases_journal_create",
+            {"parameters": {"case_id": "$response.body#/case"}, "requestBody": {"corrects": _CREATED_ID}},
+        ),
+    },
 }
 
 

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views.auth import LogoutAllView, LogoutView, MeView, TokenView
 from .views.cases import AlertViewSet, CaseViewSet, CitizenViewSet
+from .views.casework import AgendaView, CaseJournalViewSet, ContactRuleViewSet, MeetingViewSet
 from .views.docs import SwaggerView
 from .views.staff import CaseworkerViewSet, JobcenterViewSet, PolicyViewSet, TeamViewSet
 
@@ -17,12 +18,16 @@ router.register("policies", PolicyViewSet, basename="policy")
 router.register("citizens", CitizenViewSet, basename="citizen")
 router.register("cases", CaseViewSet, basename="case")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register(r"cases/(?P<case_id>[^/.]+)/journal", CaseJournalViewSet, basename="case-journal")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("contact-rules", ContactRuleViewSet, basename="contact-rule")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", LogoutAllView.as_view(), name="logout_all"),
     path("me/", MeView.as_view(), name="me"),
+    path("me/agenda/", AgendaView.as_view(), name="me_agenda"),
     path("", include(router.urls)),
 ]
 

@@ -8,6 +8,8 @@ service checks first so that the ordinary answer is a clear 409, and the constra
 it hold when two bookings race.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -92,6 +94,10 @@ class MeetingStatus(models.TextChoices):
 
 
 DURATION_MINUTES_DEFAULT, DURATION_MINUTES_MIN, DURATION_MINUTES_MAX = 45, 5, 480
+# The calendar a meeting may lie in (and the agenda's days): wide enough for any meeting
+# carried over from an earlier system, narrow enough that nothing computed from one (its
+# end, a due date a hundred years on, a day's bounds in UTC) falls off Python's calendar.
+EARLIEST_DAY, LATEST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 class Meeting(TimeStamped):

@@ -40,6 +40,13 @@ def rule_of(row: ContactRule) -> Rule:
     )
 
 
+def contact_rule_rows(rows: QuerySet[ContactRule]) -> list[ContactRule]:
+    """A row for every programme, in programme order: those of `rows`, and for a programme
+    without one an unsaved row with the default (saving it creates the programme's rule)."""
+    found = {row.programme: row for row in rows}
+    return [found.get(p) or ContactRule(programme=p) for p in sorted(Programme.values)]
+
+
 def contact_rule_of(programme: str) -> Rule:
     row = ContactRule.objects.filter(programme=programme).first()
     return rule_of(row) if row is not None else DEFAULT_RULE
@@ -120,6 +127,12 @@ def contacts_overdue_count(outer: str, *, today: date | None = None, status: str
     return Coalesce(Subquery(inner.order_by().values(outer).annotate(n=Count("pk")).values("n")[:1]), Value(0))
 
 
+def contacts_overdue_of(*, outer: str, pk: int, today: date | None = None) -> int:
+    """`contacts_overdue_count` of one team (`outer="caseworker__team"`) or caseworker
+    (`outer="caseworker"`), for an object that was read without the annotation."""
+    return overdue_cases(Case.objects.filter(**{outer: pk}), today=today).count()
+
+
 def contact_plan_of(case: Case, *, today: date | None = None) -> dict:
     """`{next_due, status, held, last_held_on}` of one case."""
     today = today or timezone.localdate()
@@ -171,8 +184,12 @@ def agenda(*, cases: QuerySet[Case], caseworker_id: int | None, day: date, today
     tz = timezone.get_current_timezone()
     starts = timezone.make_aware(datetime.combine(day, time.min), tz)
     ends = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
-    meetings = meetings_of_caseworker(caseworker_id=caseworker_id, starts_after=starts, starts_before=ends).exclude(
-        status=MeetingStatus.CANCELLED
+    # Narrowed to the cases the user sees: a meeting held before the case moved on stays the
+    # old caseworker's, but its case is no longer theirs to see.
+    meetings = (
+        meetings_of_caseworker(caseworker_id=caseworker_id, starts_after=starts, starts_before=ends)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(case_id__in=cases.values("pk"))
     )
     mine = with_contact_plan(cases.filter(caseworker_id=caseworker_id, status=CaseStatus.OPEN))
     since = timezone.make_aware(datetime.combine(day - timedelta(days=NEW_TO_YOU_DAYS - 1), time.min), tz)

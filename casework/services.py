@@ -7,7 +7,7 @@ enforce the rules of the data itself.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +22,8 @@ from .models import (
     DURATION_MINUTES_DEFAULT,
     DURATION_MINUTES_MAX,
     DURATION_MINUTES_MIN,
+    EARLIEST_DAY,
+    LATEST_DAY,
     TEXT_MAX_LENGTH,
     ContactRule,
     JournalEntry,
@@ -87,6 +89,20 @@ def meeting_book(
     if not DURATION_MINUTES_MIN <= duration_minutes <= DURATION_MINUTES_MAX:
         raise ValidationError(
             {"duration_minutes": [_("Between %(min)d and %(max)d minutes.") % {"min": 5, "max": 480}]}
+        )
+    # Compared as they are (an aware time in year 9999 cannot always be turned into local time).
+    earliest = timezone.make_aware(datetime.combine(EARLIEST_DAY, time.min), timezone.get_default_timezone())
+    latest = timezone.make_aware(
+        datetime.combine(LATEST_DAY + timedelta(days=1), time.min), timezone.get_default_timezone()
+    )
+    if not earliest <= starts_at < latest:
+        raise ValidationError(
+            {
+                "starts_at": [
+                    _("Choose a time between %(earliest)s and %(latest)s.")
+                    % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+                ]
+            }
         )
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
 from cases.access_log import reveal_purpose_clean
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
+from casework.selectors import contact_plan_of
 
 from .base import StrictSerializer
 from .fields import NullableChoiceField
@@ -75,6 +76,9 @@ class CaseSerializer(serializers.ModelSerializer):
     target_group = NullableChoiceField(choices=TargetGroup.choices)
     outcome = NullableChoiceField(choices=Outcome.choices, help_text="Set when the case is closed.")
     team = serializers.SerializerMethodField(help_text="Team of the current (or, once closed, the last) caseworker.")
+    next_contact_due = serializers.SerializerMethodField(
+        help_text="When the next conversation is due under the contact plan; null for a closed case."
+    )
 
     class Meta:
         model = Case
@@ -89,6 +93,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "outcome",
+            "next_contact_due",
         ]
         read_only_fields = fields
 
@@ -98,6 +103,13 @@ class CaseSerializer(serializers.ModelSerializer):
         if hasattr(case, "current_team_id"):
             return case.current_team_id
         return case.team_id
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_next_contact_due(self, case: Case):
+        # Lists annotate it in SQL (casework.selectors.with_contact_plan); a case just written
+        # by a service is read once more.
+        due = case.next_contact_due if hasattr(case, "next_contact_due") else contact_plan_of(case)["next_due"]
+        return serializers.DateField().to_representation(due) if due is not None else None
 
 
 class CaseCreateSerializer(StrictSerializer):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from access.scopes import jobcenters_visible_to, teams_visible_to
+from casework.selectors import contacts_overdue_of
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
 from staff.selectors import team_is_over_limit
 
@@ -48,6 +49,9 @@ class TeamSerializer(serializers.ModelSerializer):
     over_limit = serializers.SerializerMethodField(
         help_text="A caseworker is over cap, or the open cases exceed the capacity."
     )
+    contacts_overdue = serializers.SerializerMethodField(
+        help_text="How many of its open cases are overdue for contact."
+    )
 
     class Meta:
         model = Team
@@ -61,11 +65,24 @@ class TeamSerializer(serializers.ModelSerializer):
             "open_cases",
             "capacity",
             "over_limit",
+            "contacts_overdue",
         ]
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_over_limit(self, team: Team) -> bool:
         return team_is_over_limit(team)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_contacts_overdue(self, team: Team) -> int:
+        return _contacts_overdue(team, outer="caseworker__team")
+
+
+def _contacts_overdue(obj, *, outer: str) -> int:
+    # Lists annotate it (casework.selectors.contacts_overdue_count); one object read through
+    # its door, or just written, counts once more.
+    if hasattr(obj, "contacts_overdue"):
+        return obj.contacts_overdue
+    return contacts_overdue_of(outer=outer, pk=obj.pk)
 
 
 class TeamWriteSerializer(StrictModelSerializer):
@@ -84,6 +101,9 @@ class CaseworkerSerializer(serializers.ModelSerializer):
     fte = _fte(read_only=True)
     cap = serializers.IntegerField(read_only=True, help_text="Effective cap: cap_override, else floor(policy × fte).")
     open_cases = serializers.IntegerField(read_only=True)
+    contacts_overdue = serializers.SerializerMethodField(
+        help_text="How many of their open cases are overdue for contact."
+    )
 
     class Meta:
         model = Caseworker
@@ -99,7 +119,12 @@ class CaseworkerSerializer(serializers.ModelSerializer):
             "open_cases",
             "status",
             "accepting_new_cases",
+            "contacts_overdue",
         ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_contacts_overdue(self, caseworker: Caseworker) -> int:
+        return _contacts_overdue(caseworker, outer="caseworker")
 
 
 class CaseworkerCreateSerializer(StrictSerializer):

@@ -118,6 +118,7 @@ def test_case_read_shape(world, as_caseworker_a):
         "opened_at": data["opened_at"],
         "closed_at": None,
         "outcome": None,
+        "next_contact_due": (timezone.localdate(case.opened_at) + datetime.timedelta(days=7)).isoformat(),
     }
     assert datetime.datetime.fromisoformat(data["opened_at"]) == case.opened_at
 

@@ -13,6 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
 from api.serializers import cases as case_serializers
+from api.serializers import casework as casework_serializers
 from api.serializers import staff as staff_serializers
 from api.serializers.base import StrictTypes, json_type, type_errors
 
@@ -106,6 +107,17 @@ def test_links_chain_a_citizen_to_their_case_and_its_closing(schema):
         "cases_close_create",
         "cases_reassign_create",
         "cases_history_list",
+        "cases_journal_list",
+        "cases_journal_create",
+        "meetings_create",
+        "cases_contact_plan_retrieve",
+    }
+    assert opened["BookMeeting"]["requestBody"] == {"case": "$response.body#/id"}
+    booked = schema["paths"]["/api/v1/meetings/"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in booked.values()} == {
+        "meetings_cancel_create",
+        "meetings_held_create",
+        "meetings_no_show_create",
     }
 
 
@@ -217,7 +229,7 @@ def test_type_errors(field, good, bad):
 def test_every_request_body_has_the_strict_base(schema):
     classes = {
         name.removesuffix("Serializer"): cls
-        for module in (case_serializers, staff_serializers)
+        for module in (case_serializers, staff_serializers, casework_serializers)
         for name, cls in vars(module).items()
         if isinstance(cls, type) and issubclass(cls, serializers.BaseSerializer)
     }
@@ -227,5 +239,5 @@ def test_every_request_body_has_the_strict_base(schema):
         if name.endswith("Request")
     }
     ours = requests & set(classes)
-    assert ours >= {"Jobcenter", "CaseCreate", "CaseworkerCreate", "CprReveal"}
+    assert ours >= {"Jobcenter", "CaseCreate", "CaseworkerCreate", "CprReveal", "JournalEntryCreate", "MeetingCreate"}
     assert [name for name in sorted(ours) if not issubclass(classes[name], StrictTypes)] == []

@@ -20,6 +20,9 @@ WRITES = [
     ("post", "/api/v1/cases/{case}/reassign/"),
     ("post", "/api/v1/cases/{case}/close/"),
     ("post", "/api/v1/teams/{team}/rebalance/"),
+    ("post", "/api/v1/cases/{case}/journal/"),
+    ("post", "/api/v1/meetings/"),
+    ("patch", "/api/v1/contact-rules/flere_skal_med/"),
 ]
 
 # Not a JSON object that the database could store: always a 400.
@@ -100,15 +103,32 @@ def test_other_content_types(world, as_admin, method, template):
         "/api/v1/alerts/x/",
         "/api/v1/policies/%00/",
         "/api/v1/policies/" + "a" * 5000 + "/",
+        "/api/v1/cases/abc/journal/",
+        "/api/v1/cases/99999999999999999999999999/journal/",
+        "/api/v1/cases/{case}/journal/abc/",
+        "/api/v1/cases/{case}/journal/9223372036854775808/",
+        "/api/v1/cases/%00/contact-plan/",
+        "/api/v1/meetings/-1/",
+        "/api/v1/meetings/%F0%9F%92%A9/",
+        "/api/v1/contact-rules/%00/",
+        "/api/v1/contact-rules/office/",
     ],
 )
 def test_unknown_and_non_numeric_ids_are_404(world, as_admin, path):
-    assert as_admin.get(path).status_code == 404
+    assert as_admin.get(path.replace("{case}", str(world.a.case.pk))).status_code == 404
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/cases/{big}/reassign/", "/api/v1/cases/{big}/close/", "/api/v1/teams/{big}/rebalance/"],
+    [
+        "/api/v1/cases/{big}/reassign/",
+        "/api/v1/cases/{big}/close/",
+        "/api/v1/teams/{big}/rebalance/",
+        "/api/v1/cases/{big}/journal/",
+        "/api/v1/meetings/{big}/held/",
+        "/api/v1/meetings/{big}/no-show/",
+        "/api/v1/meetings/{big}/cancel/",
+    ],
 )
 def test_actions_on_unknown_ids_are_404(world, as_admin, path):
     url = path.format(big="9" * 25)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from allocation.models import AlertKind, AssignmentReason
 from cases.models import CaseStatus, Outcome, TargetGroup
+from casework.models import Channel, JournalKind, MeetingKind, MeetingStatus
 from staff.models import CaseworkerStatus, Role, UnitType
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,18 @@ def test_every_documented_route_is_in_the_schema(schema):
         "/api/v1/cases/{id}/history/",
         "/api/v1/alerts/",
         "/api/v1/alerts/{id}/",
+        # casework (version 1, second part)
+        "/api/v1/cases/{case_id}/journal/",
+        "/api/v1/cases/{case_id}/journal/{id}/",
+        "/api/v1/meetings/",
+        "/api/v1/meetings/{id}/",
+        "/api/v1/meetings/{id}/held/",
+        "/api/v1/meetings/{id}/no-show/",
+        "/api/v1/meetings/{id}/cancel/",
+        "/api/v1/contact-rules/",
+        "/api/v1/contact-rules/{programme}/",
+        "/api/v1/cases/{id}/contact-plan/",
+        "/api/v1/me/agenda/",
     }
     assert expected <= set(schema["paths"])
 
@@ -102,6 +115,13 @@ def test_every_field_is_typed(schema):
         ("Alert", "kind", "AlertKindEnum", AlertKind),
         ("Assignment", "reason", "AssignmentReasonEnum", AssignmentReason),
         ("CaseCloseRequest", "outcome", "OutcomeEnum", Outcome),
+        ("JournalEntry", "kind", "JournalKindEnum", JournalKind),
+        ("JournalEntryCreateRequest", "kind", "JournalKindEnum", JournalKind),
+        ("Meeting", "kind", "MeetingKindEnum", MeetingKind),
+        ("Meeting", "channel", "MeetingChannelEnum", Channel),
+        ("Meeting", "status", "MeetingStatusEnum", MeetingStatus),
+        ("MeetingCreateRequest", "kind", "MeetingKindEnum", MeetingKind),
+        ("ContactRule", "programme", "UnitTypeEnum", UnitType),
     ],
 )
 def test_choices_are_enums(schema, component, field, enum, choices):
@@ -118,6 +138,17 @@ def test_nullable_choices_are_enums_or_null(schema):
     assert schema["components"]["schemas"]["TargetGroupEnum"]["enum"] == list(TargetGroup.values)
 
 
+CONFLICTS = {
+    "/api/v1/cases/",
+    "/api/v1/cases/{id}/reassign/",
+    "/api/v1/cases/{id}/close/",
+    "/api/v1/meetings/",
+    "/api/v1/meetings/{id}/held/",
+    "/api/v1/meetings/{id}/no-show/",
+    "/api/v1/meetings/{id}/cancel/",
+}
+
+
 def test_error_responses_are_documented(schema):
     missing = []
     for path, method, operation in _own_operations(schema):
@@ -127,7 +158,7 @@ def test_error_responses_are_documented(schema):
             wanted.add("404")
         if method in {"post", "put", "patch"} and "requestBody" in operation:  # logout takes no body
             wanted.add("400")
-        if path in {"/api/v1/cases/", "/api/v1/cases/{id}/reassign/", "/api/v1/cases/{id}/close/"} and method == "post":
+        if path in CONFLICTS and method == "post":
             wanted.add("409")
         if method == "delete":
             wanted.add("409")
@@ -153,3 +184,13 @@ def test_swagger_ui_is_served_without_a_cdn(anonymous):
         assert f'src="{cdn}' not in html and f"https:{cdn}" not in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_the_contact_plan_documents_its_status_enum(schema):
+    components = schema["components"]["schemas"]
+    assert components["ContactStatusEnum"]["enum"] == ["overdue", "due_soon", "on_track", "none"]
+    contact = next(p for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"] if p["name"] == "contact")
+    assert contact["schema"]["enum"] == ["due_soon", "on_track", "overdue"]
+    assert components["Case"]["properties"]["next_contact_due"]["format"] == "date"
+    for component in ("Team", "Caseworker"):
+        assert components[component]["properties"]["contacts_overdue"]["type"] == "integer"

@@ -19,11 +19,13 @@ one-open-case constraint rolls back its own transaction, not the test's); determ
 
 import itertools
 import re
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import initialize
 from knox.models import AuthToken
@@ -39,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from casework import services as casework_services
 from staff.models import DEFAULT_POLICY_CAPS, CaseloadPolicy
 from staff.tests.factories import AdminFactory
 
@@ -65,7 +68,18 @@ def admin_headers(world):
     return {"Authorization": f"Token {AuthToken.objects.create(user=world.admin)[1]}"}
 
 
-def _existing_ids(world) -> dict[str, int]:
+@pytest.fixture
+def casework(world) -> dict[str, int]:
+    """A journal entry and a meeting that has started (held, no-show and cancel can answer 200)."""
+    case = world.a.case
+    entry = casework_services.journal_write(case=case, kind="note", text="Første samtale.", by=world.admin)
+    meeting = casework_services.meeting_book(
+        case=case, starts_at=timezone.now() - timedelta(hours=1), kind="jobsamtale", channel="in_person"
+    )
+    return {"journal": entry.pk, "meetings": meeting.pk}
+
+
+def _existing_ids(world, casework) -> dict[str, int]:
     # The caseworker has held a case (a DELETE is a 409, so it stays for the next request).
     side = world.a
     return {
@@ -75,15 +89,23 @@ def _existing_ids(world) -> dict[str, int]:
         "citizens": side.citizen.pk,
         "cases": side.case.pk,
         "alerts": side.alert.pk,
+        **casework,
     }
 
 
-def _name_existing_object(case, world) -> None:
-    if case.meta.is_negative_at(ParameterLocation.PATH) or "id" not in (case.path_parameters or {}):
+def _name_existing_object(case, world, casework) -> None:
+    parameters = case.path_parameters or {}
+    if case.meta.is_negative_at(ParameterLocation.PATH) or not {"id", "case_id"} & set(parameters):
+        return
+    ids = _existing_ids(world, casework)
+    if "case_id" in parameters:  # a case's journal: /cases/{case_id}/journal/{id}/
+        parameters["case_id"] = ids["cases"]
+        if "id" in parameters:
+            parameters["id"] = ids["journal"]
         return
     resource = re.match(r"/api/v1/([\w-]+)/", case.path).group(1)
-    if resource in (ids := _existing_ids(world)):
-        case.path_parameters["id"] = ids[resource]
+    if resource in ids:
+        parameters["id"] = ids[resource]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -95,8 +117,8 @@ def _name_existing_object(case, world) -> None:
     derandomize=True,
     database=None,
 )
-def test_api_conforms_to_its_schema(case, world, admin_headers):
-    _name_existing_object(case, world)
+def test_api_conforms_to_its_schema(case, world, casework, admin_headers):
+    _name_existing_object(case, world, casework)
     case.call_and_validate(headers=admin_headers, checks=CHECKS)
 
 
@@ -114,7 +136,8 @@ def _fresh_world() -> World:
 # had its own turn above); fewer rules, so that ten steps reach a case's closing.
 CHAINED = schema.include(
     operation_id_regex=r"^(jobcenters_(list|create)|teams_(list|create|rebalance_create)|caseworkers_create"
-    r"|citizens_(create|retrieve|reveal_cpr_create)|cases_(create|retrieve|close_create|reassign_create|history_list))$"
+    r"|citizens_(create|retrieve|reveal_cpr_create)|cases_(create|retrieve|close_create|reassign_create|history_list)"
+    r"|cases_journal_(list|create)|cases_contact_plan_retrieve|meetings_(create|cancel_create))$"
 )
 
 

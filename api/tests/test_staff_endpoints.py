@@ -77,6 +77,7 @@ def test_team_read_shape_and_load_figures(world, as_leader_a):
         "open_cases": 1,
         "capacity": 20,
         "over_limit": False,
+        "contacts_overdue": 0,
     }
 
 
@@ -219,6 +220,7 @@ def test_caseworker_read_shape(world, as_caseworker_a):
         "open_cases": 1,
         "status": "active",
         "accepting_new_cases": True,
+        "contacts_overdue": 0,
     }
 
 

@@ -17,6 +17,12 @@ def validated(serializer_class: type[serializers.Serializer], request: Request, 
     return serializer.validated_data
 
 
+def describing_the_schema(view) -> bool:
+    """drf-spectacular instantiates every view to describe it: a `get_queryset` that reads
+    data to build its query (the contact rules) must not touch the database then."""
+    return getattr(view, "swagger_fake_view", False)
+
+
 def log_citizen_access(request: Request, *, citizen_ids: Iterable[int], action: str) -> None:
     """Record the citizens a response shows before it is sent (cases.access_log): if the
     record cannot be written, the request fails and the data never leaves the server."""

@@ -15,6 +15,7 @@ from allocation.selectors import assignments_of_case, with_case_team
 from cases import services as case_services
 from cases.access_log import citizen_access_log, citizen_cpr_reveal
 from cases.models import AccessAction
+from casework.selectors import contact_plan_of, with_contact_plan
 
 from ..filters import AlertFilter, CaseFilter
 from ..permissions import LeadersCreate
@@ -32,7 +33,8 @@ from ..serializers.cases import (
     CprRevealedSerializer,
     CprRevealSerializer,
 )
-from .base import ThroughTheDoor, log_citizen_access, validated
+from ..serializers.casework import ContactPlanSerializer
+from .base import ThroughTheDoor, describing_the_schema, log_citizen_access, validated
 
 
 class AccessLoggedReads:
@@ -150,7 +152,8 @@ class CaseViewSet(
     door_options = {"select_related": ("caseworker",)}  # its team, and who may act on it
 
     def get_queryset(self):
-        return with_case_team(scopes.cases_visible_to(self.request.user))
+        cases = with_case_team(scopes.cases_visible_to(self.request.user))
+        return cases if describing_the_schema(self) else with_contact_plan(cases)
 
     # A case names its citizen only by id, but its programme (a psychiatric unit, say) and
     # outcome are personal data about that citizen: reading them is logged too.
@@ -212,6 +215,17 @@ class CaseViewSet(
         case = self.get_object()
         log_citizen_access(request, citizen_ids=[case.citizen_id], action=AccessAction.VIEW)
         return Response(AssignmentSerializer(assignments_of_case(case=case), many=True).data)
+
+    @extend_schema(
+        responses={200: ContactPlanSerializer, **errors(404)},
+        description="The contact plan (kontaktforløb) of the case: when the next conversation is due, how that "
+        "stands today, and the held jobsamtaler it is computed from.",
+    )
+    @action(detail=True, methods=["get"], url_path="contact-plan", url_name="contact-plan", filter_backends=[])
+    def contact_plan(self, request, pk=None):
+        case = self.get_object()
+        log_citizen_access(request, citizen_ids=[case.citizen_id], action=AccessAction.VIEW)
+        return Response(ContactPlanSerializer(contact_plan_of(case)).data)
 
 
 @extend_schema_view(

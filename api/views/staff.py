@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from access import doors, rules, scopes
 from allocation import rebalancing
 from allocation import services as allocation_services
+from casework.selectors import contacts_overdue_count
 from staff import services as staff_services
 from staff.models import Role, Team
 from staff.selectors import with_team_load
@@ -34,7 +35,7 @@ from ..serializers.staff import (
     TeamSerializer,
     TeamWriteSerializer,
 )
-from .base import ThroughTheDoor, validated
+from .base import ThroughTheDoor, describing_the_schema, validated
 
 
 def _crud_schema(output, write=None, *, put: bool = True):
@@ -80,6 +81,8 @@ class TeamViewSet(ThroughTheDoor, viewsets.ModelViewSet):
 
     def get_queryset(self):
         teams = with_team_load(scopes.teams_visible_to(self.request.user))
+        if not describing_the_schema(self):
+            teams = teams.annotate(contacts_overdue=contacts_overdue_count(outer="caseworker__team"))
         # An aggregate query drops Meta.ordering; pages need a stable order.
         return teams.prefetch_related(Prefetch("leaders", queryset=_leader_ids())).order_by(*Team._meta.ordering)
 
@@ -145,7 +148,10 @@ class CaseworkerViewSet(ThroughTheDoor, viewsets.ModelViewSet):
     door_options = {"select_related": ("user",)}
 
     def get_queryset(self):
-        return scopes.caseworkers_visible_to(self.request.user).select_related("user")
+        visible = scopes.caseworkers_visible_to(self.request.user).select_related("user")
+        if describing_the_schema(self):
+            return visible
+        return visible.annotate(contacts_overdue=contacts_overdue_count(outer="caseworker"))
 
     def create(self, request, *args, **kwargs):
         fields = dict(validated(CaseworkerCreateSerializer, request))

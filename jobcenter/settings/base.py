@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
         "TargetGroupEnum": "cases.models.TargetGroup",
         "AlertKindEnum": "allocation.models.AlertKind",
         "AssignmentReasonEnum": "allocation.models.AssignmentReason",
+        "JournalKindEnum": "casework.models.JournalKind",
+        "MeetingKindEnum": "casework.models.MeetingKind",
+        "MeetingChannelEnum": "casework.models.Channel",
+        "MeetingStatusEnum": "casework.models.MeetingStatus",
+        "ContactStatusEnum": "api.serializers.casework.CONTACT_STATUS_CHOICES",
     },
 }
 

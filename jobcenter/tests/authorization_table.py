@@ -192,6 +192,34 @@ TABLE: dict[str, list[Row]] = {
     "api:case-reassign": [Row("POST", "case", api(403, 200, 404, 404, 200), {"caseworker": "other"}, json=True)],
     "api:alert-list": [Row("GET", "alert", api(HIDES, LISTS, HIDES, HIDES, LISTS))],
     "api:alert-detail": [Row("GET", "alert", api(*LEADERS))],
+    # --- casework: whoever sees the case reads and writes its journal and meetings -------
+    "api:case-journal-list": [
+        Row("GET", "case", api(*SCOPED)),
+        Row("POST", "case", api(201, 201, 404, 404, 201), {"kind": "note", "text": "Samtale."}, json=True),
+    ],
+    "api:case-journal-detail": [Row("GET", "journal-entry", api(*SCOPED))],
+    "api:case-contact-plan": [Row("GET", "case", api(*SCOPED))],
+    "api:meeting-list": [
+        Row("GET", "meeting", api(*LISTED)),
+        # A case named in the body that the role may not see: 404, as the contract has it for meetings
+        Row(
+            "POST",
+            "case",
+            api(201, 201, 404, 404, 201),
+            {"case": "case", "starts_at": "2031-03-03T10:00:00+01:00", "kind": "jobsamtale", "channel": "phone"},
+            json=True,
+        ),
+    ],
+    "api:meeting-detail": [Row("GET", "meeting", api(*SCOPED))],
+    "api:meeting-held": [Row("POST", "meeting", api(*SCOPED))],
+    "api:meeting-no-show": [Row("POST", "meeting", api(*SCOPED))],
+    "api:meeting-cancel": [Row("POST", "meeting", api(*SCOPED))],
+    "api:contact-rule-list": [Row("GET", None, api(200, 200, 200, 200, 200))],  # the same for all
+    "api:contact-rule-detail": [
+        Row("GET", "contact-rule", api(200, 200, 200, 200, 200)),
+        Row("PATCH", "contact-rule", api(403, 403, 403, 403, 200), {"first_within_days": 5}, json=True),
+    ],
+    "api:me_agenda": [Row("GET", None, api(200, 200, 200, 200, 200))],  # one's own day (empty for a non-caseworker)
     # --- signing in and out, language (no data; the password reset is public by design) --
     "login": [Row("GET", None, everyone(200))],
     "logout": [Row("POST", None, everyone(302))],

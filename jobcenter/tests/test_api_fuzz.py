@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,8 @@ from allocation.models import Alert, CaseAssignment
 from api.tests.conftest import client_for
 from api.tests.conftest import world as world  # noqa: F401  (fixture)
 from cases.models import Case, Citizen, CitizenAccess
+from casework import services as casework_services
+from casework.models import ContactRule, JournalEntry, Meeting
 from jobcenter.tests.routes import api_routes, methods
 from staff.models import CaseloadPolicy, Caseworker, Jobcenter, Team
 
@@ -31,7 +35,7 @@ MAX_EXAMPLES = 25
 
 # The data a write may change; login bookkeeping (django-axes, tokens) is not among it.
 TABLES = [Jobcenter, Team, Team.leaders.through, Caseworker, CaseloadPolicy, Citizen, Case, CaseAssignment, Alert]
-TABLES += [CitizenAccess, get_user_model()]
+TABLES += [JournalEntry, Meeting, ContactRule, CitizenAccess, get_user_model()]
 
 # route name → {method: how the URL's object is found on team A's side}
 WRITES: dict[str, dict[str, str | None]] = {
@@ -51,6 +55,12 @@ WRITES: dict[str, dict[str, str | None]] = {
     "api:case-list": {"POST": None},
     "api:case-reassign": {"POST": "case"},
     "api:case-close": {"POST": "case"},
+    "api:case-journal-list": {"POST": "journal"},
+    "api:meeting-list": {"POST": None},
+    "api:meeting-held": {"POST": "meeting"},
+    "api:meeting-no-show": {"POST": "meeting"},
+    "api:meeting-cancel": {"POST": "meeting"},
+    "api:contact-rule-detail": {"PATCH": "contact-rule"},
 }
 
 FIELDS = [
@@ -81,9 +91,30 @@ FIELDS = [
     "include_on_leave",
     "spill_over",
     "purpose",
+    "kind",
+    "text",
+    "corrects",
+    "case",
+    "starts_at",
+    "duration_minutes",
+    "channel",
+    "location",
+    "first_within_days",
+    "first_period_days",
+    "first_period_meetings",
+    "then_every_days",
 ]
 CHOICES = ["standard", "flere_skal_med", "psychiatric", "trial", "business_consultant", "active", "on_leave"]
 CHOICES += ["jobparat", "aktivitetsparat", "job", "education", "moved", "other", "101", "999"]
+CHOICES += [
+    "note",
+    "decision",
+    "jobsamtale",
+    "in_person",
+    "video",
+    "2031-03-03T10:00:00+01:00",
+    "9999-12-31T23:59:59-12:00",
+]
 
 scalars = (
     st.none()
@@ -124,6 +155,15 @@ def _url(world, name: str, what: str | None) -> str:
         return reverse(name)
     if what == "policy":
         return reverse(name, kwargs={"role": "standard"})
+    if what == "contact-rule":
+        return reverse(name, kwargs={"programme": "flere_skal_med"})
+    if what == "journal":
+        return reverse(name, kwargs={"case_id": world.a.case.pk})
+    if what == "meeting":
+        meeting = casework_services.meeting_book(
+            case=world.a.case, starts_at=timezone.now() - timedelta(hours=1), kind="jobsamtale", channel="phone"
+        )
+        return reverse(name, kwargs={"pk": meeting.pk})
     obj = {"jobcenter": world.a.jobcenter, "team": world.a.team, "caseworker": world.a.caseworker}.get(what)
     obj = obj or {"citizen": world.a.citizen, "case": world.a.case}[what]
     return reverse(name, kwargs={"pk": obj.pk})

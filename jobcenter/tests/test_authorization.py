@@ -55,11 +55,9 @@ def objects(world: World) -> dict:
         name="Lærkevej", jobcenter=a.jobcenter, programme="flere_skal_med", starts_on=datetime.date(2026, 1, 1)
     )
     entry = casework_services.journal_write(case=a.case, kind="note", text="Første samtale.", by=a.caseworker.user)
+    # Yesterday's: it has started, so it may be marked held or a no-show as well as cancelled.
     meeting = casework_services.meeting_book(
-        case=a.case,
-        starts_at=timezone.now() + datetime.timedelta(days=3),
-        kind="jobsamtale",
-        channel="in_person",
+        case=a.case, starts_at=timezone.now() - datetime.timedelta(days=1), kind="jobsamtale", channel="in_person"
     )
     return {
         "entry": entry,
@@ -74,6 +72,7 @@ def objects(world: World) -> dict:
         "alert": a.alert,
         "trial": trial,
         "policy": CaseloadPolicy.objects.get(role="standard"),
+        "journal-entry": entry,
     }
 
 
@@ -108,6 +107,7 @@ def _url(name: str, pattern: URLPattern, what: str | None, objects: dict) -> str
         "meeting_id": lambda: objects["meeting"].pk,
         "trial_id": lambda: objects["trial"].pk,
         "role": lambda: objects["policy"].role,
+        "programme": lambda: "flere_skal_med",
         "uidb64": lambda: "MQ",
         "token": lambda: "set-password",
         "pk": lambda: objects[what].pk,
@@ -126,7 +126,7 @@ def _params(row: Row, objects: dict) -> dict:
 def _body(body: dict | None, objects: dict) -> dict:
     result = {}
     for key, value in (body or {}).items():
-        if value in ("other", "jobcenter", "team", "fresh-citizen"):
+        if value in ("other", "jobcenter", "team", "fresh-citizen", "case"):
             value = objects[value].pk
         elif value == "new-cpr":
             value = "311299-1235"

@@ -190,3 +190,43 @@ def test_gunicorn_masks_its_access_and_error_logs():
         _assert_no_cpr(output)
     finally:
         logging.config.dictConfig(settings.LOGGING)
+
+
+# --- Journal text ------------------------------------------------------------------------
+
+JOURNAL_TEXT = "Borgeren fortalte om sin misbrugsbehandling"
+
+
+def test_journal_text_is_in_no_log(django_logging):
+    """A journal note is personal data that no log may hold: not the request logging of a 400
+    or a 500, not the answer to a database conflict (PostgreSQL's "Failing row contains (…)"
+    would quote it), not the SQL statements."""
+    from django.db import IntegrityError
+
+    from allocation.tests.factories import open_case
+
+    buffer = _buffer_every_handler()
+    logging.getLogger().setLevel(logging.DEBUG)
+    case = open_case()
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(AdminFactory())
+    url = f"/api/v1/cases/{case.pk}/journal/"
+    try:
+        assert client.post(url, {"kind": "note", "text": JOURNAL_TEXT}, format="json").status_code == 201
+        assert client.get(url).status_code == 200
+        # a 400 (django.request logs "Bad Request"), with the text beside the bad field
+        assert client.post(url, {"kind": "diary", "text": JOURNAL_TEXT}, format="json").status_code == 400
+        failing_row = IntegrityError(f'DETAIL:  Failing row contains (1, note, "{JOURNAL_TEXT}").')
+        with mock.patch("casework.services.journal_write", side_effect=failing_row):
+            assert client.post(url, {"kind": "note", "text": JOURNAL_TEXT}, format="json").status_code == 409
+        with mock.patch("casework.services.journal_write", side_effect=RuntimeError("the journal broke")):
+            assert client.post(url, {"kind": "note", "text": JOURNAL_TEXT}, format="json").status_code == 500
+    finally:
+        logging.getLogger().setLevel(logging.INFO)
+
+    output = buffer.getvalue()
+    assert "Internal Server Error: /api/v1/cases/" in output and "the journal broke" in output
+    assert "integrity error answered with 409: IntegrityError" in output
+    assert JOURNAL_TEXT not in output
+    # and SQL, whose parameters carry the text, is never logged, whatever DJANGO_LOG_LEVEL says
+    assert not logging.getLogger("django.db.backends").isEnabledFor(logging.DEBUG)
