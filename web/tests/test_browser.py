@@ -279,6 +279,10 @@ A11Y_PAGES = [
     visit(STAFF, "web:case", case_id="case", then=post_form("/reveal-cpr/")),  # the reason is missing
     visit(STAFF, "web:case", case_id="case", then=post_form("/reveal-cpr/", purpose="Partshøring")),
     visit(STAFF, "web:case", case_id="case", then=post_form("/close/")),  # no outcome chosen
+    visit(STAFF, "web:case", case_id="case", then=post_form("/journal/", text=" ")),  # an empty note
+    visit("caseworker", "web:caseload"),
+    visit("caseworker", "web:calendar"),
+    visit("caseworker", "web:email_settings"),
     visit(LEADS, "web:case", case_id="case", then=post_form("/reassign/")),  # no caseworker chosen
     visit(LEADS, "web:case", case_id="queued_case"),
     visit(LEADS, "web:case", case_id="closed_case"),
@@ -290,6 +294,7 @@ A11Y_PAGES = [
     visit(LEADS, "reports:exits"),
     visit(LEADS, "reports:key_figures"),
     visit(LEADS, "reports:capacity"),
+    visit(LEADS, "reports:contacts"),
     visit(LEADS, "/reports/caseloads/?date_from=not-a-date", status=400),
     visit("admin", "reports:trial", trial_id="trial"),
     visit("admin", "admin:index"),
