@@ -77,3 +77,14 @@ def _rows_from_data_migrations(request):
 
         for role, cap in DEFAULT_POLICY_CAPS.items():
             CaseloadPolicy.objects.get_or_create(role=role, defaults={"cap": cap})
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_join_results():
+    """Celery keeps "inside a task, joining a result would block" in one process-wide flag,
+    set and restored around every eager task. Eager tasks run at once in several threads (the
+    concurrency tests: each intake sends its digest) can restore it in the wrong order and
+    leave it set, and every later `.get()` in the process then refuses. Start each test clear."""
+    from celery import _state
+
+    _state._set_task_join_will_block(False)

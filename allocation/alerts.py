@@ -1,4 +1,5 @@
-"""Alerts to team leaders while a team breaks its caseload limits.
+"""Alerts to team leaders while a team breaks its caseload limits, or lets the contact plan
+of its cases fall behind (`contacts_overdue`).
 
 `caseloads_check` is one pass of aggregate queries — the same handful of queries for one
 team or for the whole country — that turns the state of the caseloads into the set of
@@ -19,11 +20,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone, translation
 
 from cases.models import Case, CaseStatus
+from casework import selectors as casework_selectors
 from staff.models import Caseworker, CaseworkerStatus, Team
 
 from .models import Alert, AlertKind
@@ -176,6 +178,37 @@ def _queues_waiting(*, team_ids: list[int] | None, now: datetime.datetime) -> li
     ]
 
 
+def _contacts_overdue(*, team_ids: list[int] | None, now: datetime.datetime) -> list[Condition]:
+    """Teams with an open case more than CONTACT_ALERT_AFTER_DAYS past its next conversation's
+    due date (casework's contact plan, computed in the database): the contact rules and one
+    grouped query, however many cases. Counts only: the leader finds the cases on the board."""
+    after_days = settings.CONTACT_ALERT_AFTER_DAYS
+    today = timezone.localdate(now)
+    cases = Case.objects.all() if team_ids is None else Case.objects.filter(caseworker__team_id__in=team_ids)
+    rows = (
+        casework_selectors.overdue_cases(cases, today=today, by_more_than_days=after_days)
+        .values("caseworker__team_id", "caseworker__team__name")
+        .annotate(overdue=Count("pk"), oldest_due=Min("next_contact_due"))
+        .order_by()
+    )
+    return [
+        Condition(
+            team_id=team_id,
+            kind=AlertKind.CONTACTS_OVERDUE,
+            subject="",
+            details={
+                "team": name,
+                "overdue": overdue,
+                "after_days": after_days,
+                "most_days_over": (today - oldest_due).days,
+            },
+        )
+        for team_id, name, overdue, oldest_due in rows.values_list(
+            "caseworker__team_id", "caseworker__team__name", "overdue", "oldest_due"
+        )
+    ]
+
+
 def caseload_conditions(*, team_ids: list[int] | None = None, now: datetime.datetime | None = None) -> list[Condition]:
     """Every condition that should have an open alert, for all teams or the given ones."""
     now = now or timezone.now()
@@ -183,6 +216,7 @@ def caseload_conditions(*, team_ids: list[int] | None = None, now: datetime.date
         *_caseworkers_over_cap(team_ids=team_ids),
         *_teams_over_capacity(team_ids=team_ids),
         *_queues_waiting(team_ids=team_ids, now=now),
+        *_contacts_overdue(team_ids=team_ids, now=now),
     ]
 
 

@@ -69,6 +69,7 @@ ASSIGNMENT_COLUMNS = (
     "by_id",
     "created_at",
     "updated_at",
+    "notified_at",
 )
 
 
@@ -178,7 +179,7 @@ def _statement() -> str:
         RETURNING id, caseworker_id
     ), new_assignment AS (
         INSERT INTO {CaseAssignment._meta.db_table} ({", ".join(ASSIGNMENT_COLUMNS)})
-        SELECT new_case.id, taken.id, %(now)s, NULL, taken.reason, '', %(by)s, %(now)s, %(now)s
+        SELECT new_case.id, taken.id, %(now)s, NULL, taken.reason, '', %(by)s, %(now)s, %(now)s, NULL
         FROM new_case JOIN taken ON taken.id = new_case.caseworker_id
     )
     SELECT id, caseworker_id FROM new_case

@@ -35,6 +35,9 @@ class CaseAssignment(TimeStamped):
         related_name="+",
         verbose_name=_("by"),
     )
+    # When the caseworker was told (the new-cases digest, `allocation.new_cases`); rows from
+    # before the digest existed were marked by the migration that added it.
+    notified_at = models.DateTimeField(_("caseworker notified"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["assigned_at", "id"]
@@ -45,7 +48,11 @@ class CaseAssignment(TimeStamped):
                 fields=["case"], condition=Q(ended_at__isnull=True), name="assignment_one_current_per_case"
             )
         ]
-        indexes = [models.Index(fields=["case", "assigned_at"], name="assignment_case_time")]
+        indexes = [
+            models.Index(fields=["case", "assigned_at"], name="assignment_case_time"),
+            # What the digest has still to tell: a handful of rows, whatever the history.
+            models.Index(fields=["caseworker"], condition=Q(notified_at__isnull=True), name="assignment_unnotified"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.caseworker_id} ({self.reason})"
@@ -55,6 +62,7 @@ class AlertKind(models.TextChoices):
     CASEWORKER_OVER_CAP = "caseworker_over_cap", _("Caseworker over cap")
     TEAM_OVER_CAPACITY = "team_over_capacity", _("Team over capacity")
     QUEUE_WAITING = "queue_waiting", _("Cases waiting in the queue")
+    CONTACTS_OVERDUE = "contacts_overdue", _("Contacts overdue")
 
 
 class Alert(TimeStamped):

@@ -11,13 +11,14 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from core.db import claimable
+from core.mail import message_plain, render_every_language, send_each, subject_default_language
 from staff.models import Team, UnitType
 
 from .models import Alert, AlertKind
@@ -77,18 +78,18 @@ def _alert_sentence(*, kind: str, details: dict) -> str:
             )
             % values
         )
+    if kind == AlertKind.CONTACTS_OVERDUE:
+        return (
+            ngettext(
+                "Team %(team)s has %(overdue)d open case more than %(after_days)d days past its contact deadline "
+                "(the most overdue by %(most_days_over)d days).",
+                "Team %(team)s has %(overdue)d open cases more than %(after_days)d days past their contact deadline "
+                "(the most overdue by %(most_days_over)d days).",
+                details["overdue"],
+            )
+            % details
+        )
     return gettext("Caseload alert")
-
-
-def _claimable(queryset):
-    """Lock the rows; a second worker skips them rather than waiting and sending again."""
-    features = connection.features
-    if not features.has_select_for_update:
-        return queryset  # SQLite: transactions begin IMMEDIATE and already serialise
-    return queryset.select_for_update(
-        skip_locked=features.has_select_for_update_skip_locked,
-        of=("self",) if features.has_select_for_update_of else (),
-    )
 
 
 def leader_addresses(*, team_ids) -> dict[int, list[str]]:
@@ -104,22 +105,12 @@ def leader_addresses(*, team_ids) -> dict[int, list[str]]:
     return addresses
 
 
-def _render(template: str, context: dict, *, per_language) -> str:
-    """The template once per language, Danish first; `per_language(lang)` adds to the context."""
-    parts = []
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            parts.append(render_to_string(template, {**context, **per_language()}).strip())
-    return "\n\n— — —\n\n".join(parts) + "\n"
-
-
-def _subject(template: str, context: dict) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return " ".join(render_to_string(template, context).split())
-
-
 def alert_email(*, alert: Alert, to: list[str]) -> EmailMessage:
-    context = {"team": alert.team.name, "case_ids": ", ".join(str(pk) for pk in alert.details.get("case_ids", []))}
+    context = {
+        "team": alert.team.name,
+        "kind": alert.kind,
+        "case_ids": ", ".join(str(pk) for pk in alert.details.get("case_ids", [])),
+    }
 
     def per_language() -> dict:
         return {
@@ -128,24 +119,9 @@ def alert_email(*, alert: Alert, to: list[str]) -> EmailMessage:
         }
 
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _subject("emails/alert_opened_subject.txt", {**context, **per_language()})
-    body = _render("emails/alert_opened.txt", context, per_language=per_language)
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
-
-
-def _send_each(messages: list[tuple[int, EmailMessage]]) -> list[int]:
-    """Send one by one so that one refused message does not hold back the others;
-    returns the keys of those sent."""
-    sent = []
-    with get_connection() as mail:
-        for key, message in messages:
-            try:
-                mail.send_messages([message])
-            except Exception:  # the mail server's errors are many; each is logged and retried next run
-                logger.exception("Could not e-mail the leaders about alert %s; will try again next run", key)
-            else:
-                sent.append(key)
-    return sent
+        subject = subject_default_language("emails/alert_opened_subject.txt", {**context, **per_language()})
+    body = render_every_language("emails/alert_opened.txt", context, per_language=per_language)
+    return message_plain(subject=subject, body=body, to=to)
 
 
 def alerts_notify(*, now: datetime.datetime | None = None) -> int:
@@ -161,7 +137,7 @@ def alerts_notify(*, now: datetime.datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             pending = list(
-                _claimable(Alert.objects.filter(notified_at__isnull=True, resolved_at__isnull=True))
+                claimable(Alert.objects.filter(notified_at__isnull=True, resolved_at__isnull=True))
                 .select_related("team")
                 .order_by("id")[:CLAIM_BATCH]
             )
@@ -171,7 +147,7 @@ def alerts_notify(*, now: datetime.datetime | None = None) -> int:
             messages = [
                 (a.pk, alert_email(alert=a, to=addresses[a.team_id])) for a in pending if addresses.get(a.team_id)
             ]
-            sent = set(_send_each(messages))
+            sent = set(send_each(messages, what="the alert e-mail to the leaders"))
             unreachable = [a.pk for a in pending if not addresses.get(a.team_id)]
             if unreachable:
                 logger.warning("No leader with an e-mail address for alerts %s", unreachable)
@@ -191,7 +167,7 @@ def alerts_remind(*, now: datetime.datetime | None = None) -> int:
     due_before = now - REMIND_EVERY
     with transaction.atomic():
         due = list(
-            _claimable(
+            claimable(
                 Alert.objects.filter(resolved_at__isnull=True, notified_at__lte=due_before).filter(
                     Q(reminded_at__isnull=True) | Q(reminded_at__lte=due_before)
                 )
@@ -208,7 +184,7 @@ def alerts_remind(*, now: datetime.datetime | None = None) -> int:
             for team_id, alerts in by_team.items()
             if addresses.get(team_id)
         ]
-        sent = set(_send_each(messages))
+        sent = set(send_each(messages, what="the alert e-mail to the leaders"))
         done = [
             a.pk for team_id, alerts in by_team.items() if team_id in sent or not addresses.get(team_id) for a in alerts
         ]
@@ -227,6 +203,6 @@ def reminder_email(*, alerts: list[Alert], to: list[str], now: datetime.datetime
             ]
         }
 
-    subject = _subject("emails/alerts_reminder_subject.txt", context)
-    body = _render("emails/alerts_reminder.txt", context, per_language=per_language)
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+    subject = subject_default_language("emails/alerts_reminder_subject.txt", context)
+    body = render_every_language("emails/alerts_reminder.txt", context, per_language=per_language)
+    return message_plain(subject=subject, body=body, to=to)

@@ -12,18 +12,12 @@ The task lives here, not in tasks.py, because services send it and tasks.py call
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-
 from celery import shared_task
 from django.db import transaction
-from kombu.exceptions import KombuError
 
-from . import alerts
-from .reliability import RELIABLE
+from core.reliability import RELIABLE
 
-logger = logging.getLogger(__name__)
+from . import alerts, broker
 
 
 @shared_task(name="allocation.check_teams", **RELIABLE)
@@ -40,34 +34,10 @@ def after_commit(*, team_ids=(), pools=()) -> None:
     transaction.on_commit(lambda: enqueue(**kwargs))
 
 
-# After a failed publish, web processes stop trying for a while: a dead broker should cost
-# one request about a second, not every request. The periodic check covers the gap.
-BROKER_BACKOFF_SECONDS = 30
-_broker_down_until = 0.0
-_broker_lock = threading.Lock()
-
-
 def enqueue(**kwargs) -> bool:
-    """Send the check to the broker; never raise and never hang a request on a dead broker.
+    """Send the check to the broker (`broker.publish`: never raises, never hangs).
 
     A lost message loses nothing: alerts follow from the state of the caseloads, and the
-    periodic check (every CASELOAD_CHECK_INTERVAL_SECONDS) raises the alert anyway. The
-    broker settings (connect and socket timeouts of 1 s, no publish retries) bound the wait.
+    periodic check (every CASELOAD_CHECK_INTERVAL_SECONDS) raises the alert anyway.
     """
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        logger.info("Broker recently unreachable; leaving the caseload check to the periodic run")
-        return False
-    try:
-        check_teams.apply_async(kwargs=kwargs)
-    except (KombuError, OSError) as error:
-        with _broker_lock:
-            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        logger.warning("Could not enqueue the caseload check (%s); the periodic check will catch up", error)
-        return False
-    return True
-
-
-def broker_backoff_reset() -> None:
-    global _broker_down_until
-    _broker_down_until = 0.0
+    return broker.publish(check_teams, kwargs=kwargs, what="the caseload check")

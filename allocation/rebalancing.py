@@ -10,7 +10,7 @@ from cases.models import Case, CaseStatus
 from casework import services as casework_services
 from staff.models import Caseworker, Team
 
-from . import engine, locking
+from . import engine, locking, new_cases
 from .models import AssignmentReason, CaseAssignment
 
 
@@ -64,6 +64,8 @@ def rebalance_apply(
     members = _members(team=team, spill_over=spill_over, only_ids=locked)
     plan = engine.plan_rebalance(members, include_on_leave=include_on_leave)
     _apply_moves(moves=plan.moves, by=by, reason=AssignmentReason.REBALANCE)
+    if plan.moves:
+        new_cases.after_commit()  # one digest per receiving caseworker, after the commit
     return plan
 
 

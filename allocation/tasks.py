@@ -2,15 +2,17 @@
 
 Scheduling (CELERY_BEAT_SCHEDULE in settings): `allocation.check_caseloads` every
 CASELOAD_CHECK_INTERVAL_SECONDS, `allocation.snapshot_caseloads` nightly,
-`allocation.remind_open_alerts` each morning.
+`allocation.remind_open_alerts` each morning, and the sweep of the new-cases digest
+(`allocation.notify_new_cases`, defined in `new_cases.py`) every NEW_CASES_SWEEP_SECONDS.
 
 Only ONE beat may run (`celery worker --beat` in one place, or the `beat` service):
 two schedulers would send every periodic task twice. That would be harmless — alerts are
 deduplicated by the database's unique constraint, e-mails by the claim on `notified_at`,
 snapshots are replaced per date — but it is wasted work.
 
-The prompt check after a change that may breach a limit is `prompt_check.check_teams`,
-sent by the services themselves.
+The prompt check after a change that may breach a limit is `prompt_check.check_teams`, and
+the digest after an allocation is `new_cases.notify_new_cases`: both are sent by the services
+themselves, so they live beside what they run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import datetime
 
 from celery import shared_task
 
+from core.reliability import RELIABLE
+
 from . import notifications, services, snapshots
-from .reliability import RELIABLE
 
 
 @shared_task(name="allocation.check_caseloads", **RELIABLE)

@@ -1,4 +1,5 @@
-"""Which database constraint an IntegrityError broke, by its name.
+"""Database helpers every app shares: which constraint an IntegrityError broke, and the
+claim of rows by background work (`claimable`).
 
 Services turn a broken constraint into the domain error it means (a second unclosed case
 is `DuplicateOpenCase`), and they must recognise it by the constraint, not by the wording
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from django.apps import apps
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connection, models
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|(?P<columns>.+))")
 
@@ -62,3 +63,16 @@ def _unique_field_name(table: str | None, constraint_name: str) -> str | None:
             if field.unique and not field.primary_key and constraint_name.startswith(f"{table}_{field.column}_"):
                 return f"{table}.{field.column}"
     return None
+
+
+def claimable(queryset):
+    """`queryset` locked for a claim: a second worker skips the rows another holds rather
+    than waiting for them and then doing the same work again (PostgreSQL's SKIP LOCKED).
+    SQLite has no row locks; its transactions begin IMMEDIATE, which already serialises."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return queryset
+    return queryset.select_for_update(
+        skip_locked=features.has_select_for_update_skip_locked,
+        of=("self",) if features.has_select_for_update_of else (),
+    )

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from allocation.reliability import RELIABLE
+from core.reliability import RELIABLE
 
 RESET_TEMPLATES = {
     "subject_template_name": "registration/password_reset_subject.txt",

@@ -13,11 +13,11 @@ from staff.models import Caseworker, Team
 from trials import selectors as trial_selectors
 from trials import services as trial_services
 
-from .. import engine, intake, locking, prompt_check
+from .. import engine, intake, locking, new_cases, prompt_check
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
 from .choosing import Pool, _allocate, _end_assignment, _ranked_candidates, _start_assignment
-from .queue import _after_capacity_rose, queue_drain
+from .queue import _after_capacity_rose, _drain, queue_drain
 
 # The partial unique constraint "one case that is not closed per citizen" (cases.models).
 ONE_UNCLOSED_CASE = "case_one_unclosed_per_citizen"
@@ -40,16 +40,19 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
         if violated_constraint(error) == ONE_UNCLOSED_CASE:
             raise DuplicateOpenCase() from None
         raise
+    placed = 0
     if case.status == CaseStatus.QUEUED:
         # A slot freed by a close that committed while this intake was deciding was drained
         # before this queued case existed. Looking once more, in a snapshot that sees such a
         # close, means it cannot stay unused: a later close's drain sees this case.
         if intake.pool_has_room(jobcenter_id=case.jobcenter_id, programme=case.programme):
-            queue_drain(pool=Pool(case.jobcenter_id, case.programme))
+            placed = _drain(pool=Pool(case.jobcenter_id, case.programme))
             case.refresh_from_db()
         if case.status == CaseStatus.QUEUED:
             # A case waits: the leaders of its pool may have to act (the queue alert).
             prompt_check.after_commit(pools=[(case.jobcenter_id, case.programme)])
+    if case.status == CaseStatus.OPEN or placed:
+        new_cases.after_commit()
     return case
 
 
@@ -153,6 +156,8 @@ def case_reassign(
     )
     if previous_holder_id:
         _after_capacity_rose(caseworker_ids=[previous_holder_id])
+    # One digest for the move and for what the freed slot drained from the queue.
+    new_cases.after_commit()
     return moved
 
 

@@ -1,4 +1,5 @@
-"""The periodic run: sweep every queue, then check every team's limits."""
+"""The periodic run: sweep every queue, then check every team: its limits, its queue and
+the contact plan of its cases (`alerts.caseload_conditions`)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from cases.models import Case, CaseStatus
 from staff.models import Caseworker
 from trials import selectors as trial_selectors
 
-from .. import engine, locking
+from .. import engine, locking, new_cases
 from ..models import AssignmentReason
 from .choosing import Pool, _allocate, _start_assignment
 
@@ -16,7 +16,16 @@ from .choosing import Pool, _allocate, _start_assignment
 
 
 def queue_drain(*, pool: Pool, limit: int | None = None) -> int:
-    """Allocate queued cases of the pool, oldest first, until nobody eligible has room.
+    """Allocate queued cases of the pool, oldest first, until nobody eligible has room;
+    the caseworkers who received cases are told once, in one digest each."""
+    placed = _drain(pool=pool, limit=limit)
+    if placed:
+        new_cases.after_commit()
+    return placed
+
+
+def _drain(*, pool: Pool, limit: int | None = None) -> int:
+    """The drain without the digest, for operations that send it once at their end.
 
     Each case is its own short transaction (when not already inside one), so a drain
     never holds more than one caseworker row at a time.
@@ -79,7 +88,10 @@ def _place_queued(*, case_id: int, decision: engine.Decision) -> None:
 def queue_drain_all() -> int:
     """Drain every pool that has queued cases: after policy changes, and as a periodic sweep."""
     pools = Case.objects.filter(status=CaseStatus.QUEUED).values_list("jobcenter_id", "programme").distinct().order_by()
-    return sum(queue_drain(pool=Pool(j, p)) for j, p in list(pools))
+    placed = sum(_drain(pool=Pool(j, p)) for j, p in list(pools))
+    if placed:
+        new_cases.after_commit()
+    return placed
 
 
 def _pools_of_caseworkers(caseworker_ids) -> set[Pool]:
@@ -87,6 +99,8 @@ def _pools_of_caseworkers(caseworker_ids) -> set[Pool]:
     return {Pool(j, p) for j, p in rows}
 
 
-def _after_capacity_rose(*, caseworker_ids) -> None:
-    for pool in sorted(_pools_of_caseworkers(caseworker_ids), key=lambda p: (p.jobcenter_id, p.programme)):
-        queue_drain(pool=pool)
+def _after_capacity_rose(*, caseworker_ids) -> int:
+    """Drain the pools of these caseworkers; how many cases were placed. The caller sends
+    the digest (`new_cases.after_commit`), once for its whole operation."""
+    pools = sorted(_pools_of_caseworkers(caseworker_ids), key=lambda p: (p.jobcenter_id, p.programme))
+    return sum(_drain(pool=pool) for pool in pools)

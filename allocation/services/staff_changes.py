@@ -5,7 +5,7 @@ from __future__ import annotations
 from staff import services as staff_services
 from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus
 
-from .. import prompt_check
+from .. import new_cases, prompt_check
 from .queue import _after_capacity_rose, queue_drain_all
 
 # --- Staff changes that move capacity ----------------------------------------------------
@@ -13,7 +13,8 @@ from .queue import _after_capacity_rose, queue_drain_all
 
 def caseworker_create(**fields) -> Caseworker:
     caseworker = staff_services.caseworker_create(**fields)
-    _after_capacity_rose(caseworker_ids=[caseworker.pk])
+    if _after_capacity_rose(caseworker_ids=[caseworker.pk]):
+        new_cases.after_commit()
     return caseworker
 
 
@@ -32,8 +33,8 @@ def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
         or updated.accepting_new_cases != before.accepting_new_cases
         or updated.team_id != before.team_id
     )
-    if gained:
-        _after_capacity_rose(caseworker_ids=[updated.pk])
+    if gained and _after_capacity_rose(caseworker_ids=[updated.pk]):
+        new_cases.after_commit()
     if lost:
         prompt_check.after_commit(team_ids={before.team_id, updated.team_id})
     return updated

@@ -15,7 +15,7 @@ from celery import Celery, _state
 from django.conf import settings
 from django.core import mail
 
-from allocation import alerts, prompt_check, services, tasks
+from allocation import alerts, broker, prompt_check, services, tasks
 from allocation.models import Alert
 from allocation.tests.factories import open_case
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
@@ -35,11 +35,11 @@ def celery_app_with_broker(url):
         broker_transport_options=settings.REDIS_BROKER_TRANSPORT_OPTIONS,
     )
     app.set_current()
-    prompt_check.broker_backoff_reset()
+    broker.broker_backoff_reset()
     try:
         yield app
     finally:
-        prompt_check.broker_backoff_reset()
+        broker.broker_backoff_reset()
         previous_current.set_current()
         _state.default_app = previous_default
         app.close()

@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from allocation import prompt_check, services, tasks
+from allocation import broker, new_cases, services, tasks
 from allocation.models import Alert, AlertKind
 from allocation.tests.factories import open_case
 from staff.tests.factories import CaseworkerFactory, TeamFactory, UserFactory
@@ -43,7 +43,7 @@ def redis_app(monkeypatch):
         worker_hijack_root_logger=False,
     )
     app.set_current()
-    prompt_check.broker_backoff_reset()
+    broker.broker_backoff_reset()
     try:
         yield app
     finally:
@@ -95,3 +95,24 @@ def test_an_over_cap_team_gets_exactly_one_alert_and_one_e_mail(redis_app):
     assert [m.to for m in mail.outbox] == [[leader.email]]
     assert [s["opened"] for s in summaries] == [0, 0, 0]
     assert all(s["open"] == 1 for s in summaries)
+
+
+def test_a_queue_drain_reaches_its_caseworker_as_one_digest_through_the_worker(redis_app):
+    with start_worker(redis_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        # given three queued cases and a caseworker without room
+        team = TeamFactory()
+        caseworker = CaseworkerFactory(team=team, cap_override=0, email="digest@jobcenter.example.dk")
+        queued = [open_case(team=team) for _ in range(3)]
+
+        # when room appears: the drain commits three times, then sends the digest once
+        services.caseworker_update(caseworker=caseworker, cap_override=3)
+
+        # then the worker sends one mail with the three cases
+        assert wait_for(lambda: len(mail.outbox) == 1), "the worker never sent the digest"
+        # and the sweep, run after it, finds nothing left to tell
+        assert new_cases.notify_new_cases.delay().get(timeout=30) == 0
+
+    [message] = mail.outbox
+    assert message.to == ["digest@jobcenter.example.dk"]
+    danish = message.body.split("— — —")[0]
+    assert all(f"Sag {case.pk}, " in danish for case in queued)

@@ -58,6 +58,7 @@ def test_tasks_are_reliable(task):
 
 
 def test_beat_runs_the_check_every_interval_and_the_snapshot_nightly():
+    app.loader.import_default_modules()  # every app's tasks module, as the worker loads them
     schedule = settings.CELERY_BEAT_SCHEDULE
     check = schedule["check-caseloads"]
     assert check["task"] == "allocation.check_caseloads"

@@ -202,6 +202,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="jobcenter <noreply@jobce
 # Where the accessibility statement (/tilgaengelighed/) tells people to report a problem:
 # set it to a mailbox that someone reads (webtilgængelighedsloven requires a way to reach you).
 ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default="tilgaengelighed@jobcenter.local")
+# A mail server that stops answering must not hold a worker, or the rows a digest has
+# claimed, for minutes: every SMTP operation gives up after this many seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
+# The address of the site as users reach it, for links in e-mails sent from the background
+# (where there is no request to take it from).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -351,6 +357,14 @@ CALENDAR_FEED_RATE_PER_FEED = env("CALENDAR_FEED_RATE_PER_FEED", default="120/h"
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)
+# A team's `contacts_overdue` alert opens while one of its open cases is more than this many
+# days past its next conversation's due date (the contact plan, casework/).
+CONTACT_ALERT_AFTER_DAYS = env.int("CONTACT_ALERT_AFTER_DAYS", default=14)
+# The new-cases digest is sent after each allocation; this sweep catches what a lost message
+# missed, leaving alone what was assigned in the last NEW_CASES_SETTLE_SECONDS (its own
+# digest is on its way, and a batch must not be split).
+NEW_CASES_SWEEP_SECONDS = 300
+NEW_CASES_SETTLE_SECONDS = 120
 # The intake statement is prepared on the server (allocation/intake.py). Set to False behind
 # a transaction-pooling PgBouncer older than 1.21, which loses prepared statements.
 ALLOCATION_PREPARED_INTAKE = env.bool("ALLOCATION_PREPARED_INTAKE", default=True)
@@ -372,6 +386,18 @@ CELERY_BEAT_SCHEDULE = {
     "remind-open-alerts": {
         "task": "allocation.remind_open_alerts",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
+    },
+    "notify-new-cases": {
+        "task": "allocation.notify_new_cases",
+        "schedule": NEW_CASES_SWEEP_SECONDS,
+        "kwargs": {"settled_seconds": NEW_CASES_SETTLE_SECONDS},
+        "options": {"expires": NEW_CASES_SWEEP_SECONDS},
+    },
+    # Every morning; on a day that is not a working day the task sends nothing, and on the
+    # working day before a weekend or a holiday it covers every day up to the next one.
+    "remind-meetings": {
+        "task": "casework.remind_meetings",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

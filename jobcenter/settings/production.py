@@ -22,6 +22,11 @@ _EMAIL_URL = env("EMAIL_URL", default="")
 if _EMAIL_URL.split(":", 1)[0] in {"", "consolemail", "dummymail", "filemail", "memorymail"}:
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server, e.g. smtp+tls://user:pw@smtp.example.dk:587.")
 
+# Links in e-mails from the background: SITE_URL, else HTTPS on the first allowed host that
+# is not this machine's own name (localhost stays in the list for the health check).
+_PUBLIC_HOSTS = [h.lstrip(".") for h in ALLOWED_HOSTS if h not in {"localhost", "127.0.0.1", "[::1]", "*"}]
+SITE_URL = env("SITE_URL", default=f"https://{_PUBLIC_HOSTS[0]}" if _PUBLIC_HOSTS else "https://localhost")
+
 # Administrators give a second factor on every way in, unless explicitly turned off.
 ADMIN_REQUIRE_OTP = env.bool("REQUIRE_OTP_FOR_ADMINS", default=env.bool("ADMIN_REQUIRE_OTP", default=True))
 

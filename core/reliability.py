@@ -1,4 +1,4 @@
-"""The options every allocation task runs with.
+"""The options every task of the project runs with.
 
 Retries: database errors (a deadlock, a dropped connection) retry with exponential
 backoff capped at five minutes, far below the Redis visibility timeout (an hour), so a
