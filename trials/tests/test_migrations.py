@@ -16,7 +16,9 @@ from cases.tests.factories import CitizenFactory
 from staff.tests.factories import TeamFactory
 from trials.models import Trial, TrialArm, TrialEnrolment
 
-BEFORE_THE_MOVE = [("cases", "0004_drop_indexes_led_by_another"), ("trials", None)]
+# casework came later and depends on cases: going back to before the move unapplies it too.
+BEFORE_THE_MOVE = [("cases", "0004_drop_indexes_led_by_another"), ("trials", None), ("casework", None)]
+LATER_APPS = ("casework_",)  # tables that migrating forward rightly creates again
 MODELS = ["trial", "trialarm", "trialenrolment"]
 
 
@@ -47,8 +49,9 @@ def test_a_database_from_before_the_move_migrates_forward_without_touching_table
     tables = set(connection.introspection.table_names())
     # when it migrates forward
     executor.migrate(executor.loader.graph.leaf_nodes())
-    # then no table was created, renamed or dropped, and the row is the new model's
-    assert set(connection.introspection.table_names()) == tables
+    # then no table of the move was created, renamed or dropped, and the row is the new model's
+    after = {t for t in connection.introspection.table_names() if not t.startswith(LATER_APPS)}
+    assert after == {t for t in tables if not t.startswith(LATER_APPS)}
     assert Trial.objects.get().pk == old_trial.pk
     assert list(TrialArm.objects.get(pk=arm.pk).teams.all()) == [team]
     assert TrialEnrolment.objects.get(case=case).arm_id == arm.pk
