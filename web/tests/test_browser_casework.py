@@ -119,7 +119,7 @@ def test_a_caseworkers_day_meetings_journal_and_calendar(danish_page, live_serve
         assert answer.headers["Content-Type"].startswith("text/calendar")
         body = answer.read()
     events = icalendar.Calendar.from_ical(body).walk("VEVENT")
-    assert {str(e["SUMMARY"]) for e in events} >= {f"Andet møde, sag {other.pk}", f"Jobsamtale, sag {overdue.pk}"}
+    assert {str(e["SUMMARY"]) for e in events} >= {f"Anden samtale, sag {other.pk}", f"Jobsamtale, sag {overdue.pk}"}
     assert overdue.citizen.name.encode() not in body and other.citizen.name.encode() not in body
     page.get_by_role("button", name="Tilbagekald adressen").click()
     expect(page.locator("#messages")).to_contain_text("Kalenderadressen er tilbagekaldt")
