@@ -116,12 +116,19 @@ def overdue_cases(cases: QuerySet[Case], *, today: date | None = None, by_more_t
     return annotated.filter(next_contact_due__lt=today - timedelta(days=by_more_than_days))
 
 
-def contacts_overdue_count(outer: str, *, today: date | None = None, status: str = CaseStatus.OPEN):
+def contacts_overdue_count(
+    outer: str,
+    *,
+    today: date | None = None,
+    status: str = CaseStatus.OPEN,
+    rules: dict[str, Rule] | None = None,
+):
     """A subquery expression: how many cases (of `status`) whose `outer` field equals the
     outer row's id are overdue for contact; for `.annotate(contacts_overdue=...)` on
-    caseworkers (`outer="caseworker"`) or teams (`outer="caseworker__team"`)."""
+    caseworkers (`outer="caseworker"`) or teams (`outer="caseworker__team"`). `rules`: the
+    contact rules when the caller has read them already (`contact_rules()`)."""
     today = today or timezone.localdate()
-    inner = with_contact_plan(Case.objects.filter(**{outer: OuterRef("pk")}, status=status)).filter(
+    inner = with_contact_plan(Case.objects.filter(**{outer: OuterRef("pk")}, status=status), rules=rules).filter(
         next_contact_due__lt=today
     )
     return Coalesce(Subquery(inner.order_by().values(outer).annotate(n=Count("pk")).values("n")[:1]), Value(0))

@@ -83,12 +83,13 @@ def teams_overview(*, user) -> QuerySet[Team]:
     return with_team_load(teams_visible_to(user)).select_related("jobcenter").order_by("jobcenter__name", "name", "id")
 
 
-def team_caseworkers(*, team: Team, with_contacts: bool = False) -> list[Caseworker]:
+def team_caseworkers(*, team: Team, with_contacts: bool = False, rules=None) -> list[Caseworker]:
     """The team's caseworkers; `with_contacts`: each with `contacts_overdue`, how many of their
-    open cases are overdue for contact (one subquery, whatever the team's size)."""
+    open cases are overdue for contact (one subquery, whatever the team's size). `rules`: the
+    contact rules, when the page has read them already."""
     caseworkers = Caseworker.objects.filter(team=team)
     if with_contacts:
-        caseworkers = caseworkers.annotate(contacts_overdue=contacts_overdue_count("caseworker"))
+        caseworkers = caseworkers.annotate(contacts_overdue=contacts_overdue_count("caseworker", rules=rules))
     return list(caseworkers.order_by("full_name", "id"))
 
 
@@ -99,7 +100,7 @@ class Queue:
     missed_first_contact: int  # waiting cases whose first conversation is already overdue
 
 
-def team_queue(*, user, team: Team, limit: int = 50, today: datetime.date | None = None) -> Queue:
+def team_queue(*, user, team: Team, limit: int = 50, today: datetime.date | None = None, rules=None) -> Queue:
     """The oldest `limit` waiting cases of the team's pool, how many wait in all, and how many
     of those have already missed their first conversation: the clock runs from the day a case
     opened, queued or not (casework.selectors.with_contact_plan)."""
@@ -107,7 +108,8 @@ def team_queue(*, user, team: Team, limit: int = 50, today: datetime.date | None
     queued = with_contact_plan(
         cases_visible_to(user).filter(
             status=CaseStatus.QUEUED, jobcenter_id=team.jobcenter_id, programme=team.unit_type
-        )
+        ),
+        rules=rules,
     )
     figures = queued.aggregate(total=Count("pk"), missed=Count("pk", filter=Q(next_contact_due__lt=today)))
     shown = list(queued.select_related("citizen").order_by("queued_at", "id")[:limit])

@@ -19,6 +19,7 @@ from access.rules import may_manage_team
 from allocation import rebalancing, services
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
+from casework.selectors import contact_rules
 from core.errors import ApplicationError
 from staff.models import Team
 from staff.selectors import team_is_over_limit
@@ -41,8 +42,9 @@ TREND_DAYS = 90
 
 def _board_context(request, *, team: Team) -> dict:
     """Everything the board shows that actions change; logs the citizens it lists."""
-    caseworkers = team_caseworkers(team=team, with_contacts=True)
-    queue = team_queue(user=request.user, team=team, limit=QUEUE_SHOWN)
+    rules = contact_rules()  # read once for both the caseworkers' counts and the queue's
+    caseworkers = team_caseworkers(team=team, with_contacts=True, rules=rules)
+    queue = team_queue(user=request.user, team=team, limit=QUEUE_SHOWN, rules=rules)
     citizen_access_record(
         user=request.user, citizen_ids=[c.citizen_id for c in queue.cases], action=AccessAction.LIST, route=request.path
     )
