@@ -53,9 +53,14 @@ def chromium_browser():
 @pytest.fixture
 def danish_page(chromium_browser):
     """A laptop-sized window of a Danish user."""
+    from playwright.sync_api import expect
+
     context = chromium_browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # and the assertions wait as long as the actions do: the CI machine runs the browser beside
+    # two test workers, and an answer that comes after 5 seconds there is slow, not wrong
+    expect.set_options(timeout=10_000)
     yield page
     context.close()
 
@@ -132,9 +137,12 @@ def test_a_cpr_search_finds_the_citizen_and_leaves_no_number_in_the_address(dani
 
     # a sort link of the result carries no number: it sorts the whole caseload instead
     # (after the search's own requests have answered, so that none lands after the sort's)
+    # The click is made once the sort's own answer is awaited, so that a busy machine (CI runs
+    # the browser beside two test workers) waits for it rather than failing after 5 seconds.
     page.wait_for_load_state("networkidle")
-    table.locator("thead a").first.click()
-    expect(table.locator("tbody tr")).to_have_count(3)
+    with page.expect_response(lambda response: "sort=" in response.url and response.request.method == "GET"):
+        table.locator("thead a").first.click()
+    expect(table.locator("tbody tr")).to_have_count(3, timeout=15_000)
     assert target.cpr not in page.url and digits not in page.url
 
 
