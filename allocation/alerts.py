@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from cases.models import Case, CaseStatus
 from casework import selectors as casework_selectors
-from staff.models import Caseworker, CaseworkerStatus, Team
+from staff.models import HUNDREDTHS, Caseworker, CaseworkerStatus, Team, from_hundredths
 
 from .models import Alert, AlertKind
 from .notifications import alert_message, alerts_notify
@@ -82,25 +82,36 @@ def _stored_message(*, kind: str, details: dict) -> str:
 
 
 def _caseworkers_over_cap(*, team_ids: list[int] | None) -> list[Condition]:
-    rows = Caseworker.objects.filter(open_cases__gt=F("cap"))
+    """Load above cap. Where cases carry weights other than 1 (the load is not the count) the
+    details give the load, and `over_by` is in the load's unit; otherwise they are as ever."""
+    rows = Caseworker.objects.filter(load_hundredths__gt=F("cap") * HUNDREDTHS)
     if team_ids is not None:
         rows = rows.filter(team_id__in=team_ids)
-    return [
-        Condition(
-            team_id=team_id,
-            kind=AlertKind.CASEWORKER_OVER_CAP,
-            subject=str(pk),
-            caseworker_id=pk,
-            details={
-                "caseworker": pk,
-                "caseworker_name": name,
-                "open_cases": open_cases,
-                "cap": cap,
-                "over_by": open_cases - cap,
-            },
+    conditions = []
+    fields = ("id", "team_id", "full_name", "open_cases", "cap", "load_hundredths")
+    for pk, team_id, name, open_cases, cap, load in rows.values_list(*fields):
+        details = {"caseworker": pk, "caseworker_name": name, "open_cases": open_cases, "cap": cap}
+        if load == open_cases * HUNDREDTHS:
+            details["over_by"] = open_cases - cap
+        else:
+            details["load"] = _number(load)
+            details["over_by"] = _number(load - cap * HUNDREDTHS)
+        conditions.append(
+            Condition(
+                team_id=team_id,
+                kind=AlertKind.CASEWORKER_OVER_CAP,
+                subject=str(pk),
+                caseworker_id=pk,
+                details=details,
+            )
         )
-        for pk, team_id, name, open_cases, cap in rows.values_list("id", "team_id", "full_name", "open_cases", "cap")
-    ]
+    return conditions
+
+
+def _number(hundredths: int) -> int | float:
+    """A load for an alert's details (JSON): a whole number as such, else two decimals."""
+    value = from_hundredths(hundredths)
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _teams_over_capacity(*, team_ids: list[int] | None) -> list[Condition]:
@@ -113,20 +124,24 @@ def _teams_over_capacity(*, team_ids: list[int] | None) -> list[Condition]:
     teams = (
         teams.annotate(
             open_total=Coalesce(Sum("caseworkers__open_cases"), 0),
+            load_total=Coalesce(Sum("caseworkers__load_hundredths"), 0),
             capacity=Coalesce(Sum("caseworkers__cap", filter=Q(caseworkers__status=CaseworkerStatus.ACTIVE)), 0),
         )
-        .filter(open_total__gt=F("capacity"))
+        .filter(load_total__gt=F("capacity") * HUNDREDTHS)
         .order_by()
     )
-    return [
-        Condition(
-            team_id=pk,
-            kind=AlertKind.TEAM_OVER_CAPACITY,
-            subject="",
-            details={"team": name, "open_cases": open_total, "capacity": capacity, "over_by": open_total - capacity},
-        )
-        for pk, name, open_total, capacity in teams.values_list("id", "name", "open_total", "capacity")
-    ]
+    conditions = []
+    for pk, name, open_total, load_total, capacity in teams.values_list(
+        "id", "name", "open_total", "load_total", "capacity"
+    ):
+        details = {"team": name, "open_cases": open_total, "capacity": capacity}
+        if load_total == open_total * HUNDREDTHS:
+            details["over_by"] = open_total - capacity
+        else:
+            details["load"] = _number(load_total)
+            details["over_by"] = _number(load_total - capacity * HUNDREDTHS)
+        conditions.append(Condition(team_id=pk, kind=AlertKind.TEAM_OVER_CAPACITY, subject="", details=details))
+    return conditions
 
 
 def _queues_waiting(*, team_ids: list[int] | None, now: datetime.datetime) -> list[Condition]:

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 from cases.models import Case, CaseStatus, Citizen
-from staff.models import Caseworker, Team
+from staff.models import HUNDREDTHS, Caseworker, Complexity, Team
 from trials.models import Trial
 
 from . import rules
@@ -58,6 +58,8 @@ CASE_COLUMNS = (
     "closed_by_id",
     "created_at",
     "updated_at",
+    "complexity",
+    "weight_hundredths",
 )
 ASSIGNMENT_COLUMNS = (
     "case_id",
@@ -74,7 +76,14 @@ ASSIGNMENT_COLUMNS = (
 
 
 def fast_intake(
-    *, citizen: Citizen, programme: str, target_group: str, by, now: datetime.datetime, day: datetime.date
+    *,
+    citizen: Citizen,
+    programme: str,
+    target_group: str,
+    by,
+    now: datetime.datetime,
+    day: datetime.date,
+    complexity: str = Complexity.COMPLEX,
 ) -> Case | None:
     """The new case, open with a caseworker or queued, in one statement; None when the
     general path must decide. PostgreSQL only (SKIP LOCKED, data-modifying CTEs)."""
@@ -92,6 +101,7 @@ def fast_intake(
         "queued": CaseStatus.QUEUED.value,
         "intake": AssignmentReason.INTAKE.value,
         "continuity": AssignmentReason.CONTINUITY.value,
+        "complexity": Complexity(complexity).value,
     }
     # Inside a caller's transaction, a savepoint keeps a failure (a second unclosed case)
     # from aborting the rest of it, as the general path's atomic block does.
@@ -100,7 +110,7 @@ def fast_intake(
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, caseworker_id = row
+    pk, caseworker_id, weight = row
     case = Case(
         pk=pk,
         citizen=citizen,
@@ -111,6 +121,8 @@ def fast_intake(
         opened_at=now,
         created_at=now,
         updated_at=now,
+        complexity=params["complexity"],
+        weight_hundredths=weight,
     )
     if caseworker_id is None:
         case.status, case.queued_at = CaseStatus.QUEUED, now
@@ -125,8 +137,11 @@ def _statement() -> str:
     # Only table names from the models' metadata are formatted in; every value is a parameter.
     caseworker, team, case = Caseworker._meta.db_table, Team._meta.db_table, Case._meta.db_table
     in_pool_with_room = f"""
-        t.jobcenter_id = %(jobcenter)s AND t.unit_type = %(programme)s AND {rules.takes_a_case_sql("cw")}
+        t.jobcenter_id = %(jobcenter)s AND t.unit_type = %(programme)s
+        AND {rules.takes_a_case_sql("cw", complexity_param="%(complexity)s")}
     """
+    weight = rules.weight_sql("cw", "%(complexity)s")
+    load = rules.column("load")
     return f"""
     WITH no_trial AS (
         SELECT NOT EXISTS (
@@ -139,11 +154,11 @@ def _statement() -> str:
     ), continued AS (
         -- Waits while another transaction writes the row, then re-checks the condition on
         -- the newest version: the last slot cannot be taken twice.
-        UPDATE {caseworker} cw SET open_cases = cw.open_cases + 1
+        UPDATE {caseworker} cw SET open_cases = cw.open_cases + 1, {load} = cw.{load} + {weight}
         FROM earlier, {team} t
         WHERE cw.id = earlier.id AND t.id = cw.team_id AND {in_pool_with_room}
             AND (SELECT yes FROM no_trial)
-        RETURNING cw.id
+        RETURNING cw.id, {weight} AS weight
     ), chosen AS (
         SELECT cw.id FROM {caseworker} cw JOIN {team} t ON t.id = cw.team_id
         WHERE {in_pool_with_room}
@@ -153,13 +168,13 @@ def _statement() -> str:
         FOR NO KEY UPDATE OF cw SKIP LOCKED
     ), claimed AS (
         -- The row is locked, and its condition re-checked on its newest version.
-        UPDATE {caseworker} cw SET open_cases = cw.open_cases + 1
-        FROM chosen WHERE cw.id = chosen.id AND {rules.takes_a_case_sql("cw")}
-        RETURNING cw.id
+        UPDATE {caseworker} cw SET open_cases = cw.open_cases + 1, {load} = cw.{load} + {weight}
+        FROM chosen WHERE cw.id = chosen.id AND {rules.takes_a_case_sql("cw", complexity_param="%(complexity)s")}
+        RETURNING cw.id, {weight} AS weight
     ), taken AS (
-        SELECT id, %(continuity)s AS reason FROM continued
+        SELECT id, weight, %(continuity)s AS reason FROM continued
         UNION ALL
-        SELECT id, %(intake)s FROM claimed
+        SELECT id, weight, %(intake)s FROM claimed
     ), new_case AS (
         INSERT INTO {case} ({", ".join(CASE_COLUMNS)})
         SELECT %(citizen)s, %(jobcenter)s, %(programme)s, %(target_group)s,
@@ -168,7 +183,7 @@ def _statement() -> str:
             %(now)s,
             CASE WHEN taken.id IS NULL THEN %(now)s::timestamptz END,
             CASE WHEN taken.id IS NOT NULL THEN %(now)s::timestamptz END,
-            NULL, '', NULL, %(now)s, %(now)s
+            NULL, '', NULL, %(now)s, %(now)s, %(complexity)s, COALESCE(taken.weight, {HUNDREDTHS})
         FROM no_trial LEFT JOIN taken ON TRUE
         WHERE taken.id IS NOT NULL
             -- Queued only when nobody in the pool has room, busy or not: a busy row with
@@ -176,20 +191,20 @@ def _statement() -> str:
             OR (no_trial.yes AND NOT EXISTS (
                 SELECT 1 FROM {caseworker} cw JOIN {team} t ON t.id = cw.team_id WHERE {in_pool_with_room}
             ))
-        RETURNING id, caseworker_id
+        RETURNING id, caseworker_id, weight_hundredths
     ), new_assignment AS (
         INSERT INTO {CaseAssignment._meta.db_table} ({", ".join(ASSIGNMENT_COLUMNS)})
         SELECT new_case.id, taken.id, %(now)s, NULL, taken.reason, '', %(by)s, %(now)s, %(now)s, NULL
         FROM new_case JOIN taken ON taken.id = new_case.caseworker_id
     )
-    SELECT id, caseworker_id FROM new_case
+    SELECT id, caseworker_id, weight_hundredths FROM new_case
     """  # noqa: S608
 
 
-def pool_has_room(*, jobcenter_id: int, programme: str) -> bool:
-    """Whether anyone eligible in the pool has room now (a fresh snapshot)."""
+def pool_has_room(*, jobcenter_id: int, programme: str, complexity: str = Complexity.COMPLEX) -> bool:
+    """Whether anyone eligible in the pool has room for a case of `complexity` now (a fresh snapshot)."""
     return Caseworker.objects.filter(
-        rules.takes_a_case_q(), team__jobcenter_id=jobcenter_id, team__unit_type=programme
+        rules.takes_a_case_q(complexity=complexity), team__jobcenter_id=jobcenter_id, team__unit_type=programme
     ).exists()
 
 

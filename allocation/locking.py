@@ -2,7 +2,7 @@
 
 Why a maintained counter and a conditional UPDATE rather than counting under locks:
 an intake then touches one caseworker row, once, and the database itself decides
-whether there is room (`open_cases < cap`). PostgreSQL re-evaluates that condition on
+whether there is room (`load + weight <= cap`, in hundredths). PostgreSQL re-evaluates that condition on
 the newest row version after waiting for the row lock, so two transactions can never
 both take the last slot, at READ COMMITTED, without serialisable retries. Counting open
 cases under a lock would need the whole pool locked for every intake. The price is a
@@ -41,24 +41,49 @@ from collections.abc import Iterable, Sequence
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 
-from staff.models import Caseworker
+from cases.models import Case, CaseStatus
+from staff.models import Caseworker, Complexity
 
 from . import rules
 
 _RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
-def claim_slot(*, caseworker_id: int, team_ids: Iterable[int] | None = None) -> bool:
-    """Raise the caseworker's open-case counter by one if, and only if, there is room."""
-    qs = Caseworker.objects.filter(rules.takes_a_case_q(), pk=caseworker_id)
+def claim_slot(
+    *, caseworker_id: int, team_ids: Iterable[int] | None = None, complexity: str = Complexity.COMPLEX
+) -> int | None:
+    """Add a case of `complexity` to the caseworker's count and load if, and only if, there is
+    room for its weight; the weight taken (hundredths), or None when there was no room."""
+    weight = rules.column("weight", complexity)
+    team_filter, params = "", [caseworker_id]
     if team_ids is not None:
-        qs = qs.filter(team_id__in=list(team_ids))
-    return qs.update(open_cases=F("open_cases") + 1) == 1
+        team_ids = list(team_ids)
+        if not team_ids:
+            return None
+        team_filter = f"AND team_id IN ({', '.join(['%s'] * len(team_ids))})"
+        params += team_ids
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} SET open_cases = open_cases + 1, load_hundredths = load_hundredths + {weight}
+            WHERE id = %s AND {rules.takes_a_case_sql(_TABLE, complexity=complexity)} {team_filter}
+            RETURNING {weight}
+            """,  # noqa: S608 - the rule's own constants and column names, no input
+            params,
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def claim_first_free_slot(*, ranked_ids: Sequence[int], team_ids: Iterable[int]) -> int | None:
-    """Claim a slot from the first caseworker in `ranked_ids` that has room and whose row no
-    concurrent transaction is writing at this moment; the caseworker's id, or None.
+_TABLE = Caseworker._meta.db_table
+
+
+def claim_first_free_slot(
+    *, ranked_ids: Sequence[int], team_ids: Iterable[int], complexity: str = Complexity.COMPLEX
+) -> tuple[int, int] | None:
+    """Claim room for a case of `complexity` from the first caseworker in `ranked_ids` who
+    has it and whose row no concurrent transaction is writing at this moment; the
+    caseworker's id and the weight taken, or None.
 
     Concurrent intakes would otherwise all queue behind the same best-ranked row. Taking
     the next one instead is what a serial execution would have done too: once the
@@ -70,38 +95,78 @@ def claim_first_free_slot(*, ranked_ids: Sequence[int], team_ids: Iterable[int])
         return None
     if not connection.features.has_select_for_update_skip_locked:
         first = ranked_ids[0]
-        return first if claim_slot(caseworker_id=first, team_ids=team_ids) else None
+        weight = claim_slot(caseworker_id=first, team_ids=team_ids, complexity=complexity)
+        return (first, weight) if weight is not None else None
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_FIRST_FREE_SQL, [ranked_ids, list(team_ids)])
+        cursor.execute(_CLAIM_FIRST_FREE_SQL, {"ranked": ranked_ids, "teams": list(team_ids), "complexity": complexity})
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 _CLAIM_FIRST_FREE_SQL = f"""
-        UPDATE staff_caseworker SET open_cases = staff_caseworker.open_cases + 1
+        UPDATE {_TABLE} SET open_cases = {_TABLE}.open_cases + 1,
+            load_hundredths = {_TABLE}.load_hundredths + {rules.weight_sql(_TABLE, "%(complexity)s")}
         WHERE id = (
-            SELECT cw.id FROM staff_caseworker cw
-            JOIN unnest(%s::bigint[]) WITH ORDINALITY AS ranked(id, position) ON ranked.id = cw.id
-            WHERE {rules.takes_a_case_sql("cw")}
-              AND cw.team_id = ANY(%s::bigint[])
+            SELECT cw.id FROM {_TABLE} cw
+            JOIN unnest(%(ranked)s::bigint[]) WITH ORDINALITY AS ranked(id, position) ON ranked.id = cw.id
+            WHERE {rules.takes_a_case_sql("cw", complexity_param="%(complexity)s")}
+              AND cw.team_id = ANY(%(teams)s::bigint[])
             ORDER BY ranked.position
             LIMIT 1
             FOR NO KEY UPDATE OF cw SKIP LOCKED
         )
-        RETURNING id
+        RETURNING id, {rules.weight_sql(_TABLE, "%(complexity)s")}
 """  # noqa: S608 - the rule's own constants, no input
 
 
-def release_slot(*, caseworker_id: int, count: int = 1) -> None:
-    Caseworker.objects.filter(pk=caseworker_id).update(open_cases=F("open_cases") - count)
+def release_slot(*, caseworker_id: int, weight: int, count: int = 1) -> None:
+    """Take `count` cases weighing `weight` hundredths in all off the caseworker's count and load."""
+    Caseworker.objects.filter(pk=caseworker_id).update(
+        open_cases=F("open_cases") - count, load_hundredths=F("load_hundredths") - weight
+    )
 
 
-def shift_counters(deltas: dict[int, int]) -> None:
-    """Move several open-case counters at once (a rebalance), on rows the caller has locked,
-    in primary-key order."""
+def shift_counters(deltas: dict[int, tuple[int, int]]) -> None:
+    """Move several counts and loads at once (a rebalance): `{caseworker: (count, load)}`, on
+    rows the caller has locked, in primary-key order."""
     for caseworker_id in sorted(deltas):
-        if deltas[caseworker_id]:
-            Caseworker.objects.filter(pk=caseworker_id).update(open_cases=F("open_cases") + deltas[caseworker_id])
+        count, load = deltas[caseworker_id]
+        if count or load:
+            Caseworker.objects.filter(pk=caseworker_id).update(
+                open_cases=F("open_cases") + count, load_hundredths=F("load_hundredths") + load
+            )
+
+
+def reweigh(*, caseworker_ids: Iterable[int]) -> None:
+    """Weigh the open cases of these caseworkers again, by their complexity and the weights on
+    the caseworker's row, and set each load to the sum: after a complexity, a policy's
+    weights or a caseworker's role changed. The caller holds the caseworker rows."""
+    ids = sorted(set(caseworker_ids))
+    if not ids:
+        return
+    case_table = Case._meta.db_table
+    placeholders = ", ".join(["%s"] * len(ids))
+    weight = rules.weight_sql("cw", f"{case_table}.complexity")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {case_table} SET weight_hundredths = (
+                SELECT {weight} FROM {_TABLE} cw WHERE cw.id = {case_table}.caseworker_id
+            )
+            WHERE status = %s AND caseworker_id IN ({placeholders})
+            """,  # noqa: S608 - names from metadata
+            [CaseStatus.OPEN, *ids],
+        )
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} SET load_hundredths = COALESCE((
+                SELECT SUM(c.weight_hundredths) FROM {case_table} c
+                WHERE c.caseworker_id = {_TABLE}.id AND c.status = %s
+            ), 0)
+            WHERE id IN ({placeholders})
+            """,  # noqa: S608 - names from metadata
+            [CaseStatus.OPEN, *ids],
+        )
 
 
 def lock_caseworkers(ids: Iterable[int]) -> dict[int, Caseworker]:

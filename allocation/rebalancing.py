@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
 from casework import services as casework_services
-from staff.models import Caseworker, Team
+from staff.models import Caseworker, Complexity, Team, weight_column
 
 from . import engine, locking, new_cases
 from .models import AssignmentReason, CaseAssignment
@@ -24,13 +24,14 @@ def _members(*, team: Team, spill_over: bool, only_ids=None) -> list[engine.Memb
     workers = _scope(team=team, spill_over=spill_over)
     if only_ids is not None:
         workers = workers.filter(pk__in=list(only_ids))
-    rows = list(workers.values_list("id", "cap", "status", "accepting_new_cases", "team_id").order_by("id"))
+    weights = [weight_column(complexity) for complexity in Complexity.values]
+    rows = list(workers.values_list("id", "cap", "status", "accepting_new_cases", "team_id", *weights).order_by("id"))
     held: dict[int, list[engine.HeldCase]] = {row[0]: [] for row in rows}
     open_cases = Case.objects.filter(status=CaseStatus.OPEN, caseworker_id__in=list(held)).values_list(
-        "id", "caseworker_id", "assigned_at"
+        "id", "caseworker_id", "assigned_at", "complexity", "weight_hundredths"
     )
-    for case_id, caseworker_id, assigned_at in open_cases:
-        held[caseworker_id].append(engine.HeldCase(case_id, assigned_at))
+    for case_id, caseworker_id, assigned_at, complexity, weight in open_cases:
+        held[caseworker_id].append(engine.HeldCase(case_id, assigned_at, complexity, weight))
     return [
         engine.Member(
             id=pk,
@@ -39,8 +40,9 @@ def _members(*, team: Team, spill_over: bool, only_ids=None) -> list[engine.Memb
             accepting_new_cases=accepting,
             cases=tuple(held[pk]),
             gives=(team_id == team.pk),
+            weights=tuple(zip(Complexity.values, by_complexity, strict=True)),
         )
-        for pk, cap, status, accepting, team_id in rows
+        for pk, cap, status, accepting, team_id, *by_complexity in rows
     ]
 
 
@@ -78,21 +80,22 @@ def _apply_moves(*, moves, by, reason: str, note: str = "") -> None:
     case_ids = [m.case_id for m in moves]
     cases = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")}
     CaseAssignment.objects.filter(case_id__in=case_ids, ended_at__isnull=True).update(ended_at=now)
+    delta: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for move in moves:
         case = cases[move.case_id]
-        case.caseworker_id, case.assigned_at = move.to_caseworker_id, now
-    Case.objects.bulk_update(cases.values(), ["caseworker", "assigned_at"])
+        delta[move.from_caseworker_id][0] -= 1
+        delta[move.from_caseworker_id][1] -= case.weight_hundredths
+        delta[move.to_caseworker_id][0] += 1
+        delta[move.to_caseworker_id][1] += move.weight
+        case.caseworker_id, case.assigned_at, case.weight_hundredths = move.to_caseworker_id, now, move.weight
+    Case.objects.bulk_update(cases.values(), ["caseworker", "assigned_at", "weight_hundredths"])
     CaseAssignment.objects.bulk_create(
         CaseAssignment(
             case_id=m.case_id, caseworker_id=m.to_caseworker_id, assigned_at=now, reason=reason, by=by, note=note
         )
         for m in moves
     )
-    delta = Counter()
-    for move in moves:
-        delta[move.from_caseworker_id] -= 1
-        delta[move.to_caseworker_id] += 1
-    locking.shift_counters(delta)
+    locking.shift_counters({pk: (count, load) for pk, (count, load) in delta.items()})
     # Their planned meetings go with them.
     by_receiver = defaultdict(list)
     for move in moves:

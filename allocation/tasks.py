@@ -2,7 +2,7 @@
 
 Scheduling (CELERY_BEAT_SCHEDULE in settings): `allocation.check_caseloads` every
 CASELOAD_CHECK_INTERVAL_SECONDS, `allocation.snapshot_caseloads` nightly,
-`allocation.remind_open_alerts` each morning, and the sweep of the new-cases digest
+`allocation.remind_open_alerts` each morning, `allocation.refresh_caps` after midnight, and the sweep of the new-cases digest
 (`allocation.notify_new_cases`, defined in `new_cases.py`) every NEW_CASES_SWEEP_SECONDS.
 
 Only ONE beat may run (`celery worker --beat` in one place, or the `beat` service):
@@ -44,3 +44,11 @@ def snapshot_caseloads(date: str | None = None) -> dict:
 @shared_task(name="allocation.remind_open_alerts", **RELIABLE)
 def remind_open_alerts() -> int:
     return notifications.alerts_remind()
+
+
+@shared_task(name="allocation.refresh_caps", **RELIABLE)
+def refresh_caps(date: str | None = None) -> int:
+    """Each night: caps that change by the calendar (a new colleague's reduced period ends)
+    take effect, and the queue drains into the room. How many caps changed."""
+    day = datetime.date.fromisoformat(date) if date else None
+    return len(services.caseworkers_refresh_caps(today=day))

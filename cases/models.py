@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Caseworker, Jobcenter, TimeStamped, UnitType
+from staff.models import HUNDREDTHS, Caseworker, Complexity, Jobcenter, TimeStamped, UnitType
 
 from .cpr import EncryptedCprField, mask
 
@@ -82,6 +82,13 @@ class Case(TimeStamped):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    complexity = models.CharField(
+        _("complexity"), max_length=16, choices=Complexity.choices, default=Complexity.COMPLEX, db_default="complex"
+    )
+    # What the case counts in its caseworker's load, in hundredths: its complexity's weight
+    # in the policy of the holder's role, fixed when it was assigned (and again when the
+    # complexity or the weights change), so that taking it off the load is exact.
+    weight_hundredths = models.PositiveIntegerField(default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +39,48 @@ DEFAULT_POLICY_CAPS = {
     Role.PSYCHIATRIC: 25,
     Role.TRIAL: 50,
 }
+
+
+class Complexity(models.TextChoices):
+    """How demanding a case is (sagstyngde). Cases carry it; a policy weighs each kind."""
+
+    SIMPLE = "simple", _("Simple")
+    COMPLEX = "complex", _("Complex")
+    VERY_COMPLEX = "very_complex", _("Very complex")
+
+
+# Loads and weights are kept in hundredths, as integers: a weight has at most two decimals,
+# so a sum of weights is exact, and the cap decision ("load + weight <= cap") is integer
+# arithmetic in Python and in SQL alike. No float is ever part of it.
+HUNDREDTHS = 100
+
+
+def weight_column(complexity: str) -> str:
+    """The caseworker's column that holds what a case of `complexity` weighs for them."""
+    return f"weight_{Complexity(complexity).value}_hundredths"
+
+
+def hundredths(value) -> int:
+    """A weight or load as an exact number of hundredths (Decimal("1.25") -> 125)."""
+    exact = Decimal(str(value)) * HUNDREDTHS
+    if exact != exact.to_integral_value():
+        raise ValueError(f"{value} has more than two decimals")
+    return int(exact)
+
+
+def from_hundredths(value: int) -> Decimal:
+    return (Decimal(value) / HUNDREDTHS).quantize(Decimal("0.01"))
+
+
+def _weight_field(label):
+    return models.DecimalField(
+        label,
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("5.00"))],
+        help_text=_("What one case of this complexity counts in a caseload: more than 0, at most 5."),
+    )
 
 
 class CaseworkerStatus(models.TextChoices):
@@ -91,15 +135,56 @@ class Team(TimeStamped):
 class CaseloadPolicy(TimeStamped):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, unique=True)
     cap = models.PositiveIntegerField(_("cases per full-time caseworker"))
+    # What a case weighs, by complexity; 1 each by default, so that the cap is a count.
+    weight_simple = _weight_field(_("weight of a simple case"))
+    weight_complex = _weight_field(_("weight of a complex case"))
+    weight_very_complex = _weight_field(_("weight of a very complex case"))
+    # New colleagues carry less: for their first `new_hire_months`, the cap is the policy's
+    # times `new_hire_share`. 0 months (the default) is no reduction.
+    new_hire_months = models.PositiveSmallIntegerField(
+        _("months a new colleague carries less"), default=0, validators=[MaxValueValidator(60)]
+    )
+    new_hire_share = models.DecimalField(
+        _("share of the cap a new colleague carries"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+        help_text=_("E.g. 0.5: half the cap while the colleague is new."),
+    )
 
     class Meta:
         ordering = ["role"]
         verbose_name = _("caseload policy")
         verbose_name_plural = _("caseload policies")
-        constraints = [models.CheckConstraint(condition=Q(cap__gte=0), name="policy_cap_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(cap__gte=0), name="policy_cap_not_negative"),
+            models.CheckConstraint(
+                condition=Q(weight_simple__gt=0, weight_simple__lte=5)
+                & Q(weight_complex__gt=0, weight_complex__lte=5)
+                & Q(weight_very_complex__gt=0, weight_very_complex__lte=5),
+                name="policy_weights_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_hire_share__gt=0, new_hire_share__lte=1), name="policy_new_hire_share_in_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.cap}"
+
+    @property
+    def weights(self) -> dict[str, Decimal]:
+        return {
+            Complexity.SIMPLE: self.weight_simple,
+            Complexity.COMPLEX: self.weight_complex,
+            Complexity.VERY_COMPLEX: self.weight_very_complex,
+        }
+
+    @property
+    def weighted(self) -> bool:
+        """Whether any weight differs from 1, i.e. whether load and count can differ."""
+        return any(weight != 1 for weight in self.weights.values())
 
 
 class Caseworker(TimeStamped):
@@ -133,6 +218,23 @@ class Caseworker(TimeStamped):
     # The allocation's conditional UPDATE ("open_cases < cap") is what makes the cap hold.
     cap = models.PositiveIntegerField(_("effective cap"), default=0, editable=False)
     open_cases = models.PositiveIntegerField(_("open cases"), default=0, editable=False)
+    # The load: the sum of the weights of the open cases held, in hundredths, maintained
+    # beside the count. The cap decision is `load + weight <= cap`, in hundredths.
+    load_hundredths = models.PositiveIntegerField(_("load (hundredths)"), default=0, db_default=0, editable=False)
+    # What a case of each complexity weighs for this caseworker: the weights of their role's
+    # policy, copied here in the same transaction as the policy changes, so that the one
+    # statement of an intake reads them from the row it claims.
+    weight_simple_hundredths = models.PositiveIntegerField(default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False)
+    weight_complex_hundredths = models.PositiveIntegerField(default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False)
+    weight_very_complex_hundredths = models.PositiveIntegerField(
+        default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False
+    )
+    started_on = models.DateField(
+        _("started on"),
+        default=timezone.localdate,
+        db_default=Now(),
+        help_text=_("The first working day; a new colleague's cap is reduced for the policy's first months."),
+    )
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -146,6 +248,7 @@ class Caseworker(TimeStamped):
             ),
             models.CheckConstraint(condition=Q(cap__gte=0), name="caseworker_cap_not_negative"),
             models.CheckConstraint(condition=Q(open_cases__gte=0), name="caseworker_open_cases_not_negative"),
+            models.CheckConstraint(condition=Q(load_hundredths__gte=0), name="caseworker_load_not_negative"),
         ]
         indexes = [models.Index(fields=["team", "status"], name="caseworker_team_status")]
 
@@ -157,5 +260,13 @@ class Caseworker(TimeStamped):
         return self.status == CaseworkerStatus.ACTIVE and self.accepting_new_cases
 
     @property
+    def load(self) -> Decimal:
+        return from_hundredths(self.load_hundredths)
+
+    @property
     def is_over_cap(self) -> bool:
-        return self.open_cases > self.cap
+        return self.load_hundredths > self.cap * HUNDREDTHS
+
+    def weight_of(self, complexity: str) -> int:
+        """What a case of `complexity` weighs for this caseworker, in hundredths."""
+        return getattr(self, weight_column(complexity))

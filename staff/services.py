@@ -6,9 +6,11 @@ create capacity so that the queue drains (imports point allocation → cases →
 
 from __future__ import annotations
 
+import datetime
 import math
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -18,31 +20,84 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidStaffInput, NotEditable, StillInUse, TeamKeepsItsPool
-from .models import DEFAULT_POLICY_CAPS, CaseloadPolicy, Caseworker, Jobcenter, Role, Team
+from .models import (
+    DEFAULT_POLICY_CAPS,
+    CaseloadPolicy,
+    Caseworker,
+    Complexity,
+    Jobcenter,
+    Role,
+    Team,
+    hundredths,
+    weight_column,
+)
 
 User = get_user_model()
 
 CASEWORKER_EDITABLE_FIELDS = frozenset(
-    {"team", "role", "fte", "cap_override", "status", "accepting_new_cases", "full_name", "email"}
+    {"team", "role", "fte", "cap_override", "status", "accepting_new_cases", "full_name", "email", "started_on"}
 )
+WEIGHT_COLUMNS = tuple(weight_column(complexity) for complexity in Complexity.values)
+WEIGHT_FIELDS = {complexity: f"weight_{complexity}" for complexity in Complexity.values}
 
 
-def effective_cap(*, policy_cap: int, fte: Decimal, cap_override: int | None) -> int:
-    """`cap_override`, else floor(policy cap × FTE) in exact decimal arithmetic (0.29 × 100 = 29)."""
+def effective_cap(
+    *, policy_cap: int, fte: Decimal, cap_override: int | None, new_hire_share: Decimal | None = None
+) -> int:
+    """`cap_override`, else floor(policy cap × FTE [× the new colleague's share]) in exact
+    decimal arithmetic (0.29 × 100 = 29; 45 × 0.5 = 22)."""
     if cap_override is not None:
         return cap_override
-    return math.floor(Decimal(policy_cap) * Decimal(str(fte)))
+    share = Decimal(str(new_hire_share)) if new_hire_share is not None else Decimal(1)
+    return math.floor(Decimal(policy_cap) * Decimal(str(fte)) * share)
+
+
+def new_hire_until(*, started_on: datetime.date, months: int) -> datetime.date | None:
+    """The first day a colleague who started on `started_on` is no longer new (None: never new)."""
+    if not months:
+        return None
+    return started_on + relativedelta(months=months)
+
+
+def is_new_hire(*, started_on: datetime.date, policy: CaseloadPolicy | None, today: datetime.date) -> bool:
+    if policy is None or policy.new_hire_share >= 1:
+        return False
+    until = new_hire_until(started_on=started_on, months=policy.new_hire_months)
+    return until is not None and today < until
+
+
+def policy_for(role: str) -> CaseloadPolicy:
+    """The role's policy, or the default one (not saved) when none is stored."""
+    policy = CaseloadPolicy.objects.filter(role=role).first()
+    return policy if policy is not None else CaseloadPolicy(role=role, cap=DEFAULT_POLICY_CAPS[Role(role)])
 
 
 def policy_cap_for(role: str) -> int:
-    policy = CaseloadPolicy.objects.filter(role=role).only("cap").first()
-    return policy.cap if policy else DEFAULT_POLICY_CAPS[Role(role)]
+    return policy_for(role).cap
 
 
-def caseworker_refresh_cap(*, caseworker: Caseworker) -> int:
-    caseworker.cap = effective_cap(
-        policy_cap=policy_cap_for(caseworker.role), fte=caseworker.fte, cap_override=caseworker.cap_override
+def cap_under(*, policy: CaseloadPolicy, caseworker: Caseworker, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    new = is_new_hire(started_on=caseworker.started_on, policy=policy, today=today)
+    return effective_cap(
+        policy_cap=policy.cap,
+        fte=caseworker.fte,
+        cap_override=caseworker.cap_override,
+        new_hire_share=policy.new_hire_share if new else None,
     )
+
+
+def copy_weights(*, policy: CaseloadPolicy, caseworker: Caseworker) -> None:
+    """The policy's weights onto the caseworker row, where the allocation statements read them."""
+    for complexity, name in WEIGHT_FIELDS.items():
+        setattr(caseworker, weight_column(complexity), hundredths(getattr(policy, name)))
+
+
+def caseworker_refresh_cap(*, caseworker: Caseworker, today: datetime.date | None = None) -> int:
+    """The effective cap and the weights of the caseworker's role, set on the object."""
+    policy = policy_for(caseworker.role)
+    caseworker.cap = cap_under(policy=policy, caseworker=caseworker, today=today)
+    copy_weights(policy=policy, caseworker=caseworker)
     return caseworker.cap
 
 
@@ -81,6 +136,7 @@ def caseworker_create(
     cap_override: int | None = None,
     email: str = "",
     password: str | None = None,
+    started_on: datetime.date | None = None,
 ) -> Caseworker:
     login_validate(username=username, password=password, email=email, full_name=full_name)
     user = User(username=username, email=email or "")
@@ -99,6 +155,7 @@ def caseworker_create(
         role=role or team.unit_type,
         fte=Decimal(str(fte)),
         cap_override=cap_override,
+        started_on=started_on or timezone.localdate(),
     )
     caseworker_refresh_cap(caseworker=caseworker)
     caseworker.full_clean(exclude=["user"])
@@ -119,8 +176,10 @@ def caseworker_update(*, caseworker: Caseworker, **changes) -> Caseworker:
     if "fte" in changes:
         locked.fte = Decimal(str(locked.fte))
     caseworker_refresh_cap(caseworker=locked)
-    # open_cases is the counter that only allocation moves; never write it from here.
-    locked.save(update_fields=[*changes.keys(), "cap", "updated_at"])
+    # open_cases and load_hundredths are the counters that only allocation moves; never
+    # write them from here. A new role brings new weights: allocation then weighs the
+    # caseworker's cases again (allocation.services.caseworker_update).
+    locked.save(update_fields=[*changes.keys(), "cap", *WEIGHT_COLUMNS, "updated_at"])
     if email is not None and locked.user.email != email:
         locked.user.email = email
         locked.user.save(update_fields=["email"])
@@ -139,25 +198,107 @@ def caseworker_email_choices_set(
     return caseworker
 
 
-@transaction.atomic
 def policy_set_cap(*, role: str, cap: int) -> CaseloadPolicy:
-    """Change a policy and every affected caseworker's effective cap in one transaction."""
-    if cap < 0:
-        raise InvalidStaffInput("cap", _("A cap cannot be negative."))
-    policy, _created = CaseloadPolicy.objects.select_for_update().get_or_create(role=role, defaults={"cap": cap})
-    policy.cap = cap
-    policy.save(update_fields=["cap", "updated_at"])
+    """Change a policy's cap and every affected caseworker's effective cap in one transaction."""
+    return policy_update(role=role, cap=cap)
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    role: str,
+    cap: int | None = None,
+    weights: dict[str, Decimal] | None = None,
+    new_hire_months: int | None = None,
+    new_hire_share: Decimal | None = None,
+) -> CaseloadPolicy:
+    """Change a policy (cap, weights by complexity, the new-colleague reduction) and, in the
+    same transaction, every caseworker of the role: the effective cap and the weights copied
+    onto the row. Weighing their cases again is allocation's (it owns the load)."""
+    changes = _policy_changes(cap=cap, weights=weights, new_hire_months=new_hire_months, new_hire_share=new_hire_share)
+    policy = CaseloadPolicy.objects.select_for_update().filter(role=role).first()
+    if policy is None:
+        policy = CaseloadPolicy(role=role, cap=DEFAULT_POLICY_CAPS[Role(role)])
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.save()
     # Caseworker rows in primary-key order, FOR NO KEY UPDATE: allocation's lock order.
     affected = list(
         Caseworker.objects.select_for_update(no_key=True)
-        .filter(role=role, cap_override__isnull=True)
+        .filter(role=role)
         .order_by("pk")
-        .only("id", "fte", "cap", "cap_override", "role")
+        .only("id", "fte", "cap", "cap_override", "role", "started_on", *WEIGHT_COLUMNS)
     )
+    today = timezone.localdate()
     for caseworker in affected:
-        caseworker.cap = effective_cap(policy_cap=cap, fte=caseworker.fte, cap_override=None)
-    Caseworker.objects.bulk_update(affected, ["cap"], batch_size=500)
+        caseworker.cap = cap_under(policy=policy, caseworker=caseworker, today=today)
+        copy_weights(policy=policy, caseworker=caseworker)
+    Caseworker.objects.bulk_update(affected, ["cap", *WEIGHT_COLUMNS], batch_size=500)
     return policy
+
+
+def _policy_changes(*, cap, weights, new_hire_months, new_hire_share) -> dict:
+    changes: dict = {}
+    if cap is not None:
+        if cap < 0:
+            raise InvalidStaffInput("cap", _("A cap cannot be negative."))
+        changes["cap"] = cap
+    for complexity, weight in (weights or {}).items():
+        if complexity not in WEIGHT_FIELDS:
+            raise InvalidStaffInput("weights", _("Unknown complexity: %(name)s.") % {"name": complexity})
+        weight = _decimal(weight)
+        if weight is None or not (0 < weight <= 5) or weight != weight.quantize(Decimal("0.01")):
+            raise InvalidStaffInput(
+                "weights", _("A weight is a number above 0 and at most 5, with at most two decimals.")
+            )
+        changes[WEIGHT_FIELDS[complexity]] = weight
+    if new_hire_months is not None:
+        if not (0 <= new_hire_months <= 60):
+            raise InvalidStaffInput("new_hire_months", _("Between 0 and 60 months."))
+        changes["new_hire_months"] = new_hire_months
+    if new_hire_share is not None:
+        share = _decimal(new_hire_share)
+        if share is None or not (0 < share <= 1) or share != share.quantize(Decimal("0.01")):
+            raise InvalidStaffInput("new_hire_share", _("A share above 0 and at most 1, with at most two decimals."))
+        changes["new_hire_share"] = share
+    return changes
+
+
+def _decimal(value) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def caseworkers_refresh_caps(*, today: datetime.date | None = None) -> list[int]:
+    """Every caseworker whose effective cap today differs from the stored one (a new
+    colleague's period ended, or began on a date set ahead) gets it; their ids, raised or
+    lowered. The daily job; allocation then drains the queue for those who gained room."""
+    today = today or timezone.localdate()
+    policies = {policy.role: policy for policy in CaseloadPolicy.objects.all()}
+    changed: list[int] = []
+    with transaction.atomic():
+        rows = (
+            Caseworker.objects.select_for_update(no_key=True)
+            .order_by("pk")
+            .only("id", "fte", "cap", "cap_override", "role", "started_on")
+        )
+        stale = []
+        for caseworker in rows:
+            policy = policies.get(caseworker.role) or CaseloadPolicy(
+                role=caseworker.role, cap=DEFAULT_POLICY_CAPS[Role(caseworker.role)]
+            )
+            cap = cap_under(policy=policy, caseworker=caseworker, today=today)
+            if cap != caseworker.cap:
+                caseworker.cap = cap
+                stale.append(caseworker)
+                changed.append(caseworker.pk)
+        Caseworker.objects.bulk_update(stale, ["cap"], batch_size=500)
+    return changed
 
 
 def team_delete(*, team: Team) -> None:

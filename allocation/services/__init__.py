@@ -11,11 +11,17 @@ hold in the database (locking rules: `locking.py`; the one-statement intake: `in
 A change that can breach a limit calls `prompt_check.after_commit` itself.
 """
 
-from .case_moves import case_close, case_create, case_reassign, receive_refusal, target_team
+from .case_moves import case_close, case_create, case_reassign, case_set_complexity, receive_refusal, target_team
 from .choosing import RANKED_CANDIDATES, Pool
 from .periodic import caseloads_check_run
 from .queue import _after_capacity_rose, queue_drain, queue_drain_all
-from .staff_changes import caseworker_create, caseworker_update, policy_set_cap
+from .staff_changes import (
+    caseworker_create,
+    caseworker_update,
+    caseworkers_refresh_caps,
+    policy_set_cap,
+    policy_update,
+)
 
 __all__ = [
     "RANKED_CANDIDATES",
@@ -24,10 +30,13 @@ __all__ = [
     "case_close",
     "case_create",
     "case_reassign",
+    "case_set_complexity",
     "caseloads_check_run",
     "caseworker_create",
     "caseworker_update",
+    "caseworkers_refresh_caps",
     "policy_set_cap",
+    "policy_update",
     "queue_drain",
     "queue_drain_all",
     "receive_refusal",

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, CaseStatus, Citizen
 from casework import services as casework_services
 from core.db import violated_constraint
-from staff.models import Caseworker, Team
+from staff.models import Caseworker, Complexity, Team
 from trials import selectors as trial_selectors
 from trials import services as trial_services
 
-from .. import engine, intake, locking, new_cases, prompt_check
+from .. import engine, intake, locking, new_cases, prompt_check, rules
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
 from .choosing import Pool, _allocate, _end_assignment, _ranked_candidates, _start_assignment
@@ -25,16 +25,30 @@ ONE_UNCLOSED_CASE = "case_one_unclosed_per_citizen"
 # --- Intake ------------------------------------------------------------------------------
 
 
-def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=None) -> Case:
+def case_create(
+    *, citizen: Citizen, programme: str, target_group: str = "", by=None, complexity: str = Complexity.COMPLEX
+) -> Case:
     """Open a case and allocate it at once: open with a caseworker, or queued."""
     now = timezone.now()
+    complexity = Complexity(complexity).value
     try:
         case = intake.fast_intake(
-            citizen=citizen, programme=programme, target_group=target_group, by=by, now=now, day=timezone.localdate(now)
+            citizen=citizen,
+            programme=programme,
+            target_group=target_group,
+            by=by,
+            now=now,
+            day=timezone.localdate(now),
+            complexity=complexity,
         )
         if case is None:
             case = locking.retrying(
-                _case_create, citizen=citizen, programme=programme, target_group=target_group, by=by
+                _case_create,
+                citizen=citizen,
+                programme=programme,
+                target_group=target_group,
+                by=by,
+                complexity=complexity,
             )
     except IntegrityError as error:
         if violated_constraint(error) == ONE_UNCLOSED_CASE:
@@ -45,7 +59,7 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
         # A slot freed by a close that committed while this intake was deciding was drained
         # before this queued case existed. Looking once more, in a snapshot that sees such a
         # close, means it cannot stay unused: a later close's drain sees this case.
-        if intake.pool_has_room(jobcenter_id=case.jobcenter_id, programme=case.programme):
+        if intake.pool_has_room(jobcenter_id=case.jobcenter_id, programme=case.programme, complexity=complexity):
             placed = _drain(pool=Pool(case.jobcenter_id, case.programme))
             case.refresh_from_db()
         if case.status == CaseStatus.QUEUED:
@@ -57,7 +71,7 @@ def case_create(*, citizen: Citizen, programme: str, target_group: str = "", by=
 
 
 @locking.retry_on_conflict()
-def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> Case:
+def _case_create(*, citizen: Citizen, programme: str, target_group: str, by, complexity: str) -> Case:
     now = timezone.now()
     pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=programme)
     # A running trial randomises the case to an arm first; the arm's teams are its pool.
@@ -70,7 +84,7 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
     if trial is not None:
         # One read of the pool's candidates decides both: whether continuity applies (the most
         # recent caseworker is among those who may take a case) and, if so, the allocation.
-        ranked = _ranked_candidates(pool=pool, citizen_id=citizen.pk)
+        ranked = _ranked_candidates(pool=pool, citizen_id=citizen.pk, complexity=complexity)
         assessment = trial_services.trial_assess(
             trial=trial,
             citizen=citizen,
@@ -82,18 +96,20 @@ def _case_create(*, citizen: Citizen, programme: str, target_group: str, by) -> 
     if assessment is not None and assessment.included:
         pool = Pool(jobcenter_id=citizen.jobcenter_id, programme=assessment.programme, team_ids=assessment.team_ids)
         programme, ranked = assessment.programme, None
-    decision = _allocate(pool=pool, citizen_id=citizen.pk, ranked=ranked)
+    decision = _allocate(pool=pool, citizen_id=citizen.pk, ranked=ranked, complexity=complexity)
     case = Case(
         citizen=citizen,
         jobcenter_id=citizen.jobcenter_id,
         programme=programme,
         target_group=target_group or "",
         opened_at=now,
+        complexity=complexity,
     )
     if decision.queued:
         case.status, case.queued_at = CaseStatus.QUEUED, now
     else:
         case.status, case.caseworker_id, case.assigned_at = CaseStatus.OPEN, decision.caseworker_id, now
+        case.weight_hundredths = decision.weight
     case.save(force_insert=True)
     if not decision.queued:
         reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.INTAKE
@@ -126,7 +142,7 @@ def _case_close(*, case_id: int, outcome: str, by) -> tuple[Case, bool]:
     now = timezone.now()
     freed = case.status == CaseStatus.OPEN
     if freed:
-        locking.release_slot(caseworker_id=case.caseworker_id)
+        locking.release_slot(caseworker_id=case.caseworker_id, weight=case.weight_hundredths)
         _end_assignment(case_ids=[case.pk], now=now)
     case.status, case.outcome, case.closed_at, case.closed_by = CaseStatus.CLOSED, outcome, now, by
     case.queued_at = None
@@ -177,15 +193,17 @@ def _case_reassign(*, case_id: int, target_id: int, note: str, by, assignment_re
     now = timezone.now()
     # The row is locked and was checked above, so the claim succeeds; it is the same
     # conditional statement as every other claim all the same, so no path skips the rule.
-    if not locking.claim_slot(caseworker_id=target_id):
+    weight = locking.claim_slot(caseworker_id=target_id, complexity=case.complexity)
+    if weight is None:
         raise CapacityExceeded(name=target.full_name, open_cases=target.open_cases, cap=target.cap)
     previous_holder_id = None
     if case.status == CaseStatus.OPEN:
         previous_holder_id = case.caseworker_id
-        locking.release_slot(caseworker_id=case.caseworker_id)
+        locking.release_slot(caseworker_id=case.caseworker_id, weight=case.weight_hundredths)
         _end_assignment(case_ids=[case.pk], now=now)
     case.status, case.caseworker_id, case.assigned_at, case.queued_at = CaseStatus.OPEN, target_id, now, None
-    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
+    case.weight_hundredths = weight
+    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "weight_hundredths", "updated_at"])
     _start_assignment(case=case, caseworker_id=target_id, reason=assignment_reason, by=by, now=now, note=note)
     casework_services.meetings_follow_case(case_ids=[case.pk], caseworker_id=target_id)
     return case, previous_holder_id
@@ -215,7 +233,7 @@ def receive_refusal(*, case: Case, target: Caseworker, team: Team) -> Allocation
             else _("%(name)s's unit does not take this programme.")
         )
         return NotEligible(message, name=name, caseworker=target.pk, reason=OTHER_POOL)
-    refusal = engine.refusal(target)
+    refusal = engine.refusal(rules.as_candidate(target, case.complexity))
     if refusal == engine.FULL:
         return CapacityExceeded(
             name=name, open_cases=target.open_cases, cap=target.cap, caseworker=target.pk, reason=refusal
@@ -232,3 +250,43 @@ _REFUSALS = {
     engine.ON_LEAVE: _("%(name)s is on leave."),
     engine.NOT_ACCEPTING: _("%(name)s is not accepting new cases."),
 }
+
+
+# --- Complexity ---------------------------------------------------------------------------
+
+
+def case_set_complexity(*, case: Case, complexity: str, by=None) -> Case:
+    """Set how demanding the case is. An open case then weighs what the new complexity weighs
+    in its caseworker's policy, in the same transaction: the load follows, and may pass the
+    cap (allowed, as a lowered cap is: the alert and the rebalance take it from there); a
+    lighter case frees room, and the queue drains into it."""
+    complexity = Complexity(complexity).value
+    changed, holder_id, lighter, heavier = locking.retrying(
+        _case_set_complexity, case_id=case.pk, complexity=complexity
+    )
+    if lighter and _after_capacity_rose(caseworker_ids=[holder_id]):
+        new_cases.after_commit()
+    if heavier:
+        prompt_check.after_commit(team_ids={Caseworker.objects.values_list("team_id", flat=True).get(pk=holder_id)})
+    return changed
+
+
+@locking.retry_on_conflict()
+def _case_set_complexity(*, case_id: int, complexity: str) -> tuple[Case, int | None, bool, bool]:
+    holder_id = Case.objects.filter(pk=case_id).values_list("caseworker_id", flat=True).first()
+    locked = locking.lock_caseworkers([holder_id] if holder_id else [])
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.caseworker_id != holder_id:
+        raise locking.Retry()
+    if case.status == CaseStatus.CLOSED:
+        raise CaseNotOpen(case=case_id)
+    before = case.weight_hundredths
+    case.complexity = complexity
+    fields = ["complexity", "updated_at"]
+    if case.status == CaseStatus.OPEN:
+        case.weight_hundredths = locked[holder_id].weight_of(complexity)
+        fields.append("weight_hundredths")
+        locking.shift_counters({holder_id: (0, case.weight_hundredths - before)})
+    case.save(update_fields=fields)
+    open_case = case.status == CaseStatus.OPEN
+    return case, holder_id, open_case and case.weight_hundredths < before, open_case and case.weight_hundredths > before

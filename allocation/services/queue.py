@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from staff.models import Caseworker
+from staff.models import Caseworker, Complexity
 from trials import selectors as trial_selectors
 
 from .. import engine, locking, new_cases
@@ -42,26 +42,30 @@ def _drain(*, pool: Pool, limit: int | None = None) -> int:
 def _drain_one(*, pool: Pool) -> bool:
     """Place the oldest queued case that can be placed; False when none can.
 
-    A case drawn into a trial arm may only go to the arm's teams, so when its arm is full
-    the next case in the queue is tried rather than the whole queue waiting behind it.
-    A case without an arm that cannot be placed means the whole pool is full: stop.
+    A case drawn into a trial arm may only go to the arm's teams, and a case weighs what its
+    complexity weighs: when its arm, or the pool, has no room for that weight, the next
+    case in the queue is tried rather than the whole queue waiting behind it (a lighter case
+    may fit where a heavier one does not). Once a pool has no room for a case of a given
+    complexity, no later case of that arm and complexity is tried in this drain.
     """
     queued = (
         Case.objects.filter(jobcenter_id=pool.jobcenter_id, programme=pool.programme, status=CaseStatus.QUEUED)
         .order_by("queued_at", "id")
-        .values_list("id", "citizen_id", "trial_enrolment__arm_id")
+        .values_list("id", "citizen_id", "trial_enrolment__arm_id", "complexity")
     )
-    full_arms: set[int] = set()
-    for case_id, citizen_id, arm_id in queued.iterator(chunk_size=100):
-        if arm_id in full_arms:
+    full: set[tuple[int | None, str]] = set()
+    for case_id, citizen_id, arm_id, complexity in queued.iterator(chunk_size=100):
+        if (arm_id, complexity) in full:
+            continue
+        if len(full) and all((None, c) in full for c in Complexity.values) and not arm_id:
             continue
         arm_teams = trial_selectors.arm_team_ids(arm_id=arm_id) if arm_id else ()  # the arm is read already
         # The slot first, the case row second: the lock order of locking.py.
-        decision = _allocate(pool=Pool(pool.jobcenter_id, pool.programme, arm_teams), citizen_id=citizen_id)
+        decision = _allocate(
+            pool=Pool(pool.jobcenter_id, pool.programme, arm_teams), citizen_id=citizen_id, complexity=complexity
+        )
         if decision.queued:
-            if not arm_teams:
-                return False
-            full_arms.add(arm_id)
+            full.add((arm_id, complexity))
             continue
         _place_queued(case_id=case_id, decision=decision)
         return True
@@ -80,7 +84,8 @@ def _place_queued(*, case_id: int, decision: engine.Decision) -> None:
         now,
         None,
     )
-    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "updated_at"])
+    case.weight_hundredths = decision.weight
+    case.save(update_fields=["status", "caseworker", "assigned_at", "queued_at", "weight_hundredths", "updated_at"])
     reason = AssignmentReason.CONTINUITY if decision.continuity else AssignmentReason.QUEUE
     _start_assignment(case=case, caseworker_id=decision.caseworker_id, reason=reason, by=None, now=now)
 

@@ -13,22 +13,28 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocation import engine, intake, services
+from allocation import engine, intake, rules, services
 from allocation.errors import DuplicateOpenCase
 from allocation.models import AssignmentReason, CaseAssignment
 from cases.models import Case, CaseStatus
 from cases.tests.factories import CitizenFactory
-from staff.models import Caseworker, CaseworkerStatus
+from staff.models import Caseworker, CaseworkerStatus, Complexity
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory, UserFactory
 from trials.models import Trial, TrialArm
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-def _intake(citizen, programme="standard", by=None):
+def _intake(citizen, programme="standard", by=None, complexity="complex"):
     now = timezone.now()
     return intake.fast_intake(
-        citizen=citizen, programme=programme, target_group="", by=by, now=now, day=timezone.localdate(now)
+        citizen=citizen,
+        programme=programme,
+        target_group="",
+        by=by,
+        now=now,
+        day=timezone.localdate(now),
+        complexity=complexity,
     )
 
 
@@ -41,6 +47,9 @@ def test_the_insert_columns_are_every_column_of_the_models():
     assert set(intake.ASSIGNMENT_COLUMNS) == columns(CaseAssignment)
 
 
+# What a case weighs for a caseworker, in hundredths: mostly 1 (the defaults), else a policy's.
+weights = st.sampled_from([100, 100, 100, 50, 150, 200, 275])
+
 caseworker_states = st.lists(
     st.tuples(
         st.integers(0, 6),  # cap
@@ -48,6 +57,8 @@ caseworker_states = st.lists(
         st.sampled_from([CaseworkerStatus.ACTIVE, CaseworkerStatus.ON_LEAVE]),
         st.booleans(),  # accepting new cases
         st.booleans(),  # in the pool (else: a team of another unit type)
+        st.tuples(weights, weights, weights),  # simple, complex, very complex
+        st.sampled_from([0, 0, 25, 50, -50]),  # the load off the count's (cases of other weights)
     ),
     min_size=0,
     max_size=7,
@@ -55,8 +66,12 @@ caseworker_states = st.lists(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(states=caseworker_states, earlier=st.one_of(st.none(), st.integers(0, 6)))
-def test_it_picks_whom_the_engine_picks(states, earlier):
+@given(
+    states=caseworker_states,
+    earlier=st.one_of(st.none(), st.integers(0, 6)),
+    complexity=st.sampled_from(Complexity.values),
+)
+def test_it_picks_whom_the_engine_picks(states, earlier, complexity):
     with transaction.atomic():
         jobcenter = JobcenterFactory()
         pool_team = TeamFactory(jobcenter=jobcenter, unit_type="standard")
@@ -64,10 +79,17 @@ def test_it_picks_whom_the_engine_picks(states, earlier):
         elsewhere = TeamFactory(unit_type="standard")  # the same unit type, another jobcenter
         roomy_elsewhere = CaseworkerFactory(team=elsewhere)
         workers = []
-        for cap, open_cases, status, accepting, in_pool in states:
+        for cap, open_cases, status, accepting, in_pool, (simple, complex_, very), off in states:
             worker = CaseworkerFactory(team=pool_team if in_pool else other_team)
             Caseworker.objects.filter(pk=worker.pk).update(
-                cap=cap, open_cases=open_cases, status=status, accepting_new_cases=accepting
+                cap=cap,
+                open_cases=open_cases,
+                load_hundredths=max(0, open_cases * 100 + off) if open_cases else 0,
+                status=status,
+                accepting_new_cases=accepting,
+                weight_simple_hundredths=simple,
+                weight_complex_hundredths=complex_,
+                weight_very_complex_hundredths=very,
             )
             worker.refresh_from_db()
             workers.append(worker)
@@ -88,17 +110,25 @@ def test_it_picks_whom_the_engine_picks(states, earlier):
             )
             earlier_ids = [holder.pk]
         pool = [w for w in workers if w.team_id == pool_team.pk]
-        expected = engine.choose_caseworker(
-            [engine.Candidate(w.pk, w.cap, w.open_cases, w.status, w.accepting_new_cases) for w in pool], earlier_ids
-        )
+        expected = engine.choose_caseworker([rules.as_candidate(w, complexity) for w in pool], earlier_ids)
 
-        case = _intake(citizen)
+        case = _intake(citizen, complexity=complexity)
 
         assert case is not None  # no other transaction holds a row: it always decides
         case_row = Case.objects.get(pk=case.pk)
         assert case_row.caseworker_id == expected.caseworker_id != roomy_elsewhere.pk
-        for field in ("status", "caseworker_id", "queued_at", "assigned_at", "opened_at", "programme"):
+        for field in (
+            "status",
+            "caseworker_id",
+            "queued_at",
+            "assigned_at",
+            "opened_at",
+            "programme",
+            "complexity",
+            "weight_hundredths",
+        ):
             assert getattr(case_row, field) == getattr(case, field)
+        assert case_row.complexity == complexity
         if expected.queued:
             assert case_row.status == CaseStatus.QUEUED and not case_row.assignments.exists()
         else:
@@ -107,8 +137,12 @@ def test_it_picks_whom_the_engine_picks(states, earlier):
             assert assignment.reason == (
                 AssignmentReason.CONTINUITY if expected.continuity else AssignmentReason.INTAKE
             )
-            before = next(w for w in workers if w.pk == expected.caseworker_id).open_cases
-            assert Caseworker.objects.get(pk=expected.caseworker_id).open_cases == before + 1
+            before = next(w for w in workers if w.pk == expected.caseworker_id)
+            after = Caseworker.objects.get(pk=expected.caseworker_id)
+            assert after.open_cases == before.open_cases + 1
+            # the load rose by what the case weighs for her, and the case records that weight
+            assert case_row.weight_hundredths == expected.weight == before.weight_of(complexity)
+            assert after.load_hundredths == before.load_hundredths + expected.weight <= after.cap * 100
         transaction.set_rollback(True)
 
 

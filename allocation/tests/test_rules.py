@@ -18,10 +18,13 @@ from hypothesis import strategies as st
 from allocation import engine, rules
 from cases.models import Case, CaseStatus
 from cases.tests.factories import CitizenFactory
-from staff.models import Caseworker, CaseworkerStatus
+from staff.models import Caseworker, CaseworkerStatus, Complexity
 from staff.tests.factories import CaseworkerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+# A weight in hundredths: mostly the ones a policy would set, sometimes anything in (0, 5].
+weights = st.one_of(st.sampled_from([50, 100, 100, 150, 200, 250]), st.integers(1, 500))
 
 rows = st.lists(
     st.tuples(
@@ -30,46 +33,69 @@ rows = st.lists(
         # Mostly caseworkers who may take a case, so that the ranking has rows to order.
         st.sampled_from([CaseworkerStatus.ACTIVE] * 3 + [CaseworkerStatus.ON_LEAVE]),
         st.sampled_from([True, True, True, False]),  # accepting new cases
+        st.tuples(weights, weights, weights),  # what a simple, complex, very complex case weighs
+        st.sampled_from([None, 0, 25, 50]),  # the load: the count's (None), or that much off it
     ),
     min_size=1,
     max_size=9,
 )
 
 
-def _sql_ids(where: str, order: str = "cw.id") -> list[int]:
+def _sql_ids(where: str, order: str = "cw.id", params=()) -> list[int]:
     table = Caseworker._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cw.id FROM {table} cw WHERE {where} ORDER BY {order}")  # noqa: S608
+        cursor.execute(f"SELECT cw.id FROM {table} cw WHERE {where} ORDER BY {order}", params)  # noqa: S608
         return [row[0] for row in cursor.fetchall()]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(states=rows)
-def test_who_may_take_a_case_and_in_which_order_agree_in_python_orm_and_sql(states):
+@given(states=rows, complexity=st.sampled_from(Complexity.values))
+def test_who_may_take_a_case_and_in_which_order_agree_in_python_orm_and_sql(states, complexity):
     with transaction.atomic():
         team = TeamFactory()
-        for cap, open_cases, status, accepting in states:
+        for cap, open_cases, status, accepting, (simple, complex_, very), off in states:
             worker = CaseworkerFactory(team=team)
+            load = open_cases * 100 - (off or 0) if open_cases else 0
             Caseworker.objects.filter(pk=worker.pk).update(
-                cap=cap, open_cases=open_cases, status=status, accepting_new_cases=accepting
+                cap=cap,
+                open_cases=open_cases,
+                load_hundredths=max(load, 0),
+                status=status,
+                accepting_new_cases=accepting,
+                weight_simple_hundredths=simple,
+                weight_complex_hundredths=complex_,
+                weight_very_complex_hundredths=very,
             )
         workers = list(Caseworker.objects.filter(team=team).order_by("pk"))
+        candidates = [rules.as_candidate(w, complexity) for w in workers]
 
-        in_python = [w.pk for w in workers if engine.refusal(w) is None]
+        in_python = [c.id for c in candidates if engine.refusal(c) is None]
         in_orm = list(
-            Caseworker.objects.filter(rules.takes_a_case_q(), team=team).order_by("pk").values_list("pk", flat=True)
+            Caseworker.objects.filter(rules.takes_a_case_q(complexity=complexity), team=team)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        in_sql = [pk for pk in _sql_ids(rules.takes_a_case_sql("cw")) if pk in {w.pk for w in workers}]
-        assert in_python == in_orm == in_sql
+        ours = {w.pk for w in workers}
+        in_sql = [pk for pk in _sql_ids(rules.takes_a_case_sql("cw", complexity=complexity)) if pk in ours]
+        # the statement's form: the complexity a placeholder, one statement for all of them
+        placeholder = "%s"
+        in_sql_param = [
+            pk
+            for pk in _sql_ids(rules.takes_a_case_sql("cw", complexity_param=placeholder), params=[complexity])
+            if pk in ours
+        ]
+        assert in_python == in_orm == in_sql == in_sql_param
 
-        ranked_python = [w.pk for w in sorted((w for w in workers if w.pk in in_python), key=engine.load_key)]
+        ranked_python = [c.id for c in sorted((c for c in candidates if c.id in in_python), key=engine.load_key)]
         ranked_orm = list(
-            Caseworker.objects.filter(rules.takes_a_case_q(), team=team)
+            Caseworker.objects.filter(rules.takes_a_case_q(complexity=complexity), team=team)
             .order_by(*rules.ranking_order_by())
             .values_list("pk", flat=True)
         )
         ranked_sql = [
-            pk for pk in _sql_ids(rules.takes_a_case_sql("cw"), rules.ranking_sql("cw")) if pk in set(in_python)
+            pk
+            for pk in _sql_ids(rules.takes_a_case_sql("cw", complexity=complexity), rules.ranking_sql("cw"))
+            if pk in set(in_python)
         ]
         assert ranked_python == ranked_orm == ranked_sql
         transaction.set_rollback(True)

@@ -383,6 +383,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "allocation.snapshot_caseloads",
         "schedule": crontab(hour=23, minute=50),
     },
+    # Just after midnight: a new colleague whose reduced period ended today carries the full
+    # cap from the first intake of the day.
+    "refresh-caps": {
+        "task": "allocation.refresh_caps",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "remind-open-alerts": {
         "task": "allocation.remind_open_alerts",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),

@@ -140,7 +140,7 @@ def test_team_list_shows_load_and_marks_a_team_over_its_limit(admin_client):
     over = CaseworkerFactory(team=busy, cap_override=2)
     CaseworkerFactory(team=busy, cap_override=10)
     # open_cases is allocation's counter; staff tests may not import allocation, so set it.
-    Caseworker.objects.filter(pk=over.pk).update(open_cases=3)
+    Caseworker.objects.filter(pk=over.pk).update(open_cases=3, load_hundredths=300)
 
     html = admin_client.get(admin_url(Team, "changelist")).content.decode()
 
@@ -160,7 +160,7 @@ def test_team_over_capacity_without_anyone_over_cap_is_over_limit(admin_client):
     team = TeamFactory(name="Thin team")
     away = CaseworkerFactory(team=team, cap_override=5)
     CaseworkerFactory(team=team, cap_override=4)
-    Caseworker.objects.filter(pk=away.pk).update(open_cases=5, status="on_leave")
+    Caseworker.objects.filter(pk=away.pk).update(open_cases=5, load_hundredths=500, status="on_leave")
 
     response = admin_client.get(admin_url(Team, "changelist") + "?over_limit=yes")
 
@@ -171,7 +171,7 @@ def test_team_over_capacity_without_anyone_over_cap_is_over_limit(admin_client):
 def test_team_page_summarises_its_caseworkers_read_only(admin_client):
     team = TeamFactory()
     anna = CaseworkerFactory(team=team, full_name="Anna Andersen", cap_override=2)
-    Caseworker.objects.filter(pk=anna.pk).update(open_cases=3)
+    Caseworker.objects.filter(pk=anna.pk).update(open_cases=3, load_hundredths=300)
 
     response = admin_client.get(admin_url(Team, "change", team.pk))
 

@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from cases.models import Case
 from cases.tests.factories import CitizenFactory
 from staff.tests.factories import TeamFactory
 from trials.models import Trial, TrialArm, TrialEnrolment
@@ -36,8 +35,13 @@ def test_a_database_from_before_the_move_migrates_forward_without_touching_table
     arm = old.get_model("cases", "TrialArm").objects.create(trial=old_trial, name="Ordinary")
     arm.teams.add(team.pk)
     citizen = CitizenFactory(jobcenter=team.jobcenter)
-    case = Case.objects.create(
-        citizen=citizen, jobcenter=team.jobcenter, programme="standard", status="queued", opened_at=timezone.now()
+    # (the case as the old layout had it: later migrations of cases, e.g. the complexity, are not applied)
+    case = old.get_model("cases", "Case").objects.create(
+        citizen_id=citizen.pk,
+        jobcenter_id=team.jobcenter_id,
+        programme="standard",
+        status="queued",
+        opened_at=timezone.now(),
     )
     old.get_model("cases", "TrialEnrolment").objects.create(
         trial=old_trial, case_id=case.pk, arm=arm, draw=0.5, drawn_at=case.opened_at
@@ -54,7 +58,7 @@ def test_a_database_from_before_the_move_migrates_forward_without_touching_table
     assert after == {t for t in tables if not t.startswith(LATER_APPS)}
     assert Trial.objects.get().pk == old_trial.pk
     assert list(TrialArm.objects.get(pk=arm.pk).teams.all()) == [team]
-    assert TrialEnrolment.objects.get(case=case).arm_id == arm.pk
+    assert TrialEnrolment.objects.get(case_id=case.pk).arm_id == arm.pk
     assert {ct.model: ct.pk for ct in ContentType.objects.filter(app_label="trials")} == old_types
     assert not ContentType.objects.filter(app_label="cases", model__in=MODELS).exists()
     ContentType.objects.clear_cache()
