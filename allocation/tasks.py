@@ -2,8 +2,9 @@
 
 Scheduling (CELERY_BEAT_SCHEDULE in settings): `allocation.check_caseloads` every
 CASELOAD_CHECK_INTERVAL_SECONDS, `allocation.snapshot_caseloads` nightly,
-`allocation.remind_open_alerts` each morning, `allocation.refresh_caps` after midnight, and the sweep of the new-cases digest
-(`allocation.notify_new_cases`, defined in `new_cases.py`) every NEW_CASES_SWEEP_SECONDS.
+`allocation.remind_open_alerts` each morning, `allocation.refresh_caps` after midnight, and
+the sweep of the new-cases digest (`allocation.notify_new_cases`, defined in `new_cases.py`)
+every NEW_CASES_SWEEP_SECONDS.
 
 Only ONE beat may run (`celery worker --beat` in one place, or the `beat` service):
 two schedulers would send every periodic task twice. That would be harmless — alerts are

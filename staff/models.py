@@ -213,9 +213,10 @@ class Caseworker(TimeStamped):
     # reminder the working day before each meeting.
     notify_new_cases = models.BooleanField(_("e-mail when cases come to me"), default=True)
     meeting_reminders = models.BooleanField(_("e-mail a reminder the working day before a meeting"), default=True)
-    # Both are maintained by the services in the same transaction as the change that
-    # moves them: `cap` is the effective cap, `open_cases` the number of open cases held.
-    # The allocation's conditional UPDATE ("open_cases < cap") is what makes the cap hold.
+    # Maintained by the services in the same transaction as the change that moves them:
+    # `cap` is the effective cap, `open_cases` the number of open cases held, and
+    # `load_hundredths` (below) their weight. The allocation's conditional UPDATE
+    # ("load + weight <= cap", in hundredths) is what makes the cap hold.
     cap = models.PositiveIntegerField(_("effective cap"), default=0, editable=False)
     open_cases = models.PositiveIntegerField(_("open cases"), default=0, editable=False)
     # The load: the sum of the weights of the open cases held, in hundredths, maintained
