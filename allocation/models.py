@@ -109,6 +109,10 @@ class CaseloadSnapshot(TimeStamped):
         verbose_name=_("caseworker"),
     )
     open_cases = models.PositiveIntegerField(_("open cases"))
+    # The load beside the count (staff.models.HUNDREDTHS): what the open cases weigh. Rows
+    # recorded before weights were snapshotted were backfilled as the count × 100 (every
+    # case weighed 1 then); the database default only covers a writer that leaves it out.
+    load_hundredths = models.PositiveIntegerField(_("load (hundredths)"), default=0, db_default=0)
     cap = models.PositiveIntegerField(_("cap"))
     fte = models.DecimalField(_("FTE"), max_digits=7, decimal_places=2, default=0)
     queued = models.PositiveIntegerField(_("queued"), default=0)

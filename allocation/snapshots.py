@@ -39,23 +39,36 @@ class SnapshotResult:
 @dataclass
 class _TeamTotals:
     open_cases: int = 0
+    load_hundredths: int = 0
     cap: int = 0
     fte: Decimal = Decimal("0")
 
 
 def _snapshot_rows(*, day: datetime.date) -> tuple[list[CaseloadSnapshot], int]:
-    """Three queries: the caseworkers' maintained counters, the teams, the queue per pool."""
+    """Three queries: the caseworkers' maintained counters (count and load), the teams, the
+    queue per pool."""
     rows: list[CaseloadSnapshot] = []
     totals: dict[int, _TeamTotals] = defaultdict(_TeamTotals)
-    workers = Caseworker.objects.order_by("id").values_list("id", "team_id", "open_cases", "cap", "fte", "status")
-    for pk, team_id, open_cases, cap, fte, status in workers.iterator(chunk_size=5000):
+    workers = Caseworker.objects.order_by("id").values_list(
+        "id", "team_id", "open_cases", "load_hundredths", "cap", "fte", "status"
+    )
+    for pk, team_id, open_cases, load, cap, fte, status in workers.iterator(chunk_size=5000):
         rows.append(
-            CaseloadSnapshot(date=day, team_id=team_id, caseworker_id=pk, open_cases=open_cases, cap=cap, fte=fte)
+            CaseloadSnapshot(
+                date=day,
+                team_id=team_id,
+                caseworker_id=pk,
+                open_cases=open_cases,
+                load_hundredths=load,
+                cap=cap,
+                fte=fte,
+            )
         )
         team = totals[team_id]
-        # A team's open cases include those held by caseworkers on leave; its cap (the
-        # capacity) and FTE count the active ones, as on the team board.
+        # A team's open cases (and their load) include those held by caseworkers on leave;
+        # its cap (the capacity) and FTE count the active ones, as on the team board.
         team.open_cases += open_cases
+        team.load_hundredths += load
         if status == CaseworkerStatus.ACTIVE:
             team.cap += cap
             team.fte += fte
@@ -77,6 +90,7 @@ def _snapshot_rows(*, day: datetime.date) -> tuple[list[CaseloadSnapshot], int]:
                 team_id=pk,
                 caseworker=None,
                 open_cases=team.open_cases,
+                load_hundredths=team.load_hundredths,
                 cap=team.cap,
                 fte=team.fte,
                 queued=queued.get((jobcenter_id, unit_type), 0),

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from access.doors import access_trial
 from access.scopes import trials_visible_to
-from staff.models import UnitType
+from staff.models import Complexity, UnitType
 
 from .figures.capacity import capacity_plan
 from .figures.caseloads import caseload_trend, queue_waiting
@@ -78,6 +78,11 @@ class CaseloadPointSerializer(serializers.Serializer):
     p90_per_fte = serializers.FloatField(allow_null=True)
     over_cap_share = serializers.FloatField(allow_null=True)
     queued = serializers.IntegerField(allow_null=True, help_text="Null when 1–4 (suppressed).")
+    median_load_per_fte = serializers.FloatField(
+        allow_null=True, help_text="In load: the cases weighted by complexity (equal to the count without weights)."
+    )
+    p90_load_per_fte = serializers.FloatField(allow_null=True)
+    over_cap_share_by_load = serializers.FloatField(allow_null=True, help_text="Share whose load exceeds the cap.")
 
 
 def _results(serializer):
@@ -233,6 +238,17 @@ class CapacityRowSerializer(serializers.Serializer):
     net_growth_per_year = serializers.IntegerField()
     fte_needed_in_a_year = serializers.FloatField(allow_null=True)
     yearly_cost_of_gap = serializers.IntegerField(allow_null=True)
+    weight_simple = serializers.FloatField(allow_null=True, help_text="The weight used: the policy's or weight_simple.")
+    weight_complex = serializers.FloatField(allow_null=True)
+    weight_very_complex = serializers.FloatField(allow_null=True)
+    workload_load = serializers.FloatField(
+        allow_null=True, help_text="Open + queued cases, each counted at its complexity's weight."
+    )
+    load_fte_needed = serializers.FloatField(allow_null=True, help_text="workload_load ÷ cap, up to hundredths.")
+    load_fte_gap = serializers.FloatField(allow_null=True)
+    load_caseworkers_needed = serializers.IntegerField(
+        allow_null=True, help_text="Whole full-time caseworkers: ⌈workload_load ÷ cap⌉."
+    )
 
 
 @extend_schema_view(
@@ -245,6 +261,14 @@ class CapacityRowSerializer(serializers.Serializer):
                 OpenApiParameter(f"cap_{value}", OpenApiTypes.INT, description=f"What-if cap for {value}.")
                 for value in UnitType.values
             ),
+            *(
+                OpenApiParameter(
+                    f"weight_{value}",
+                    OpenApiTypes.DECIMAL,
+                    description=f"What-if weight of a {value} case, (0, 5], two decimals (default: the policy's).",
+                )
+                for value in Complexity.values
+            ),
         ],
         responses=_results(CapacityRowSerializer),
         tags=["reports"],
@@ -256,7 +280,11 @@ class CapacityView(ReportView):
     def rows(self, request, *, scope, form):
         what_if = _valid(CapacityForm(request.query_params))
         return capacity_plan(
-            scope=scope, filters=form.report_filter(), caps=what_if.caps(), cost_per_fte=what_if.yearly_cost()
+            scope=scope,
+            filters=form.report_filter(),
+            caps=what_if.caps(),
+            cost_per_fte=what_if.yearly_cost(),
+            weights=what_if.weights(),
         )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from staff.selectors import weights_in_use
+
 from . import charts
 from .figures.capacity import CapacityRow, capacity_plan
 from .figures.caseloads import caseload_trend, policy_caps, queue_now, queue_waiting
@@ -70,9 +72,24 @@ def caseloads_page(*, scope: Scope, filters: ReportFilter, group_by: str) -> Pag
             Column("p90_per_fte", _("90th percentile per FTE"), "float"),
             Column("over_cap_share", _("Share over cap"), "share"),
             Column("queued", _("Queued cases")),
+            # In load (what the cases weigh): appended, so the count columns keep their place.
+            Column("median_load_per_fte", _("Median load per FTE"), "float"),
+            Column("p90_load_per_fte", _("90th percentile load per FTE"), "float"),
+            Column("over_cap_share_by_load", _("Share over cap by load"), "share"),
         ],
         [
-            [p.date.isoformat(), p.label, p.caseworkers, p.median_per_fte, p.p90_per_fte, p.over_cap_share, p.queued]
+            [
+                p.date.isoformat(),
+                p.label,
+                p.caseworkers,
+                p.median_per_fte,
+                p.p90_per_fte,
+                p.over_cap_share,
+                p.queued,
+                p.median_load_per_fte,
+                p.p90_load_per_fte,
+                p.over_cap_share_by_load,
+            ]
             for p in points
         ],
     )
@@ -89,25 +106,34 @@ def caseloads_page(*, scope: Scope, filters: ReportFilter, group_by: str) -> Pag
         ],
     )
     caps = policy_caps()
+    # Without weights the load lines would lie on the count lines: drawn only when they can differ.
+    weighted = weights_in_use()
     by_group: dict = defaultdict(list)
     for p in points:
         by_group[(p.group, p.label)].append(p)
     page_charts = []
     for (group, label), rows in list(by_group.items())[:MAX_CHARTS]:
         references = [(_("Policy cap %(cap)s") % {"cap": caps[group]}, caps[group])] if group in caps else []
+        series = [
+            (_("Median"), [(r.date, r.median_per_fte) for r in rows]),
+            (_("90th percentile"), [(r.date, r.p90_per_fte) for r in rows]),
+        ]
+        if weighted:
+            series.append((_("Median load"), [(r.date, r.median_load_per_fte) for r in rows]))
         page_charts.append(
             charts.line_chart(
-                [
-                    (_("Median"), [(r.date, r.median_per_fte) for r in rows]),
-                    (_("90th percentile"), [(r.date, r.p90_per_fte) for r in rows]),
-                ],
+                series,
                 references=references,
                 band=(_("Union recommendation 40–55"), *UNION_BAND),
                 title=label,
             )
         )
     now = queue_now(scope=scope, filters=filters)
-    return Page({"caseloads": trend, "waiting": waiting}, page_charts, {"queue_now": now, "band": UNION_BAND})
+    return Page(
+        {"caseloads": trend, "waiting": waiting},
+        page_charts,
+        {"queue_now": now, "band": UNION_BAND, "weighted": weighted},
+    )
 
 
 # --- Exit pattern -------------------------------------------------------------------------
@@ -216,8 +242,12 @@ def key_figures_page(*, scope: Scope, filters: ReportFilter) -> Page:
 # --- Capacity planning --------------------------------------------------------------------
 
 
-def capacity_page(*, scope: Scope, filters: ReportFilter, caps: dict, cost_per_fte: int | None) -> Page:
-    rows: list[CapacityRow] = capacity_plan(scope=scope, filters=filters, caps=caps, cost_per_fte=cost_per_fte)
+def capacity_page(
+    *, scope: Scope, filters: ReportFilter, caps: dict, cost_per_fte: int | None, weights: dict | None = None
+) -> Page:
+    rows: list[CapacityRow] = capacity_plan(
+        scope=scope, filters=filters, caps=caps, cost_per_fte=cost_per_fte, weights=weights
+    )
     table = Table(
         _("Capacity plan"),
         [
@@ -233,6 +263,14 @@ def capacity_page(*, scope: Scope, filters: ReportFilter, caps: dict, cost_per_f
             Column("net_growth_per_year", _("Net growth per year (cases)")),
             Column("fte_needed_in_a_year", _("FTE needed in a year"), "float"),
             Column("yearly_cost_of_gap", _("Yearly cost of the gap (DKK)")),
+            # In load, beside the count: appended, so the count columns keep their place.
+            Column("weight_simple", _("Weight, simple"), "float2"),
+            Column("weight_complex", _("Weight, complex"), "float2"),
+            Column("weight_very_complex", _("Weight, very complex"), "float2"),
+            Column("workload_load", _("Workload in load"), "float2"),
+            Column("load_fte_needed", _("FTE needed in load"), "float2"),
+            Column("load_fte_gap", _("Gap in load (FTE)"), "float2"),
+            Column("load_caseworkers_needed", _("Full-time caseworkers needed in load")),
         ],
         [
             [
@@ -248,6 +286,13 @@ def capacity_page(*, scope: Scope, filters: ReportFilter, caps: dict, cost_per_f
                 r.net_growth_per_year,
                 r.fte_needed_in_a_year,
                 r.yearly_cost_of_gap,
+                r.weight_simple,
+                r.weight_complex,
+                r.weight_very_complex,
+                r.workload_load,
+                r.load_fte_needed,
+                r.load_fte_gap,
+                r.load_caseworkers_needed,
             ]
             for r in rows
         ],

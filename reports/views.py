@@ -93,7 +93,11 @@ def capacity(request):
             return HttpResponseBadRequest(_("Invalid filter."), content_type="text/plain; charset=utf-8")
         return render(request, "reports/capacity.html", {"form": form, "what_if": what_if, "tables": {}}, status=400)
     page = presenters.capacity_page(
-        scope=scope, filters=form.report_filter(), caps=what_if.caps(), cost_per_fte=what_if.yearly_cost()
+        scope=scope,
+        filters=form.report_filter(),
+        caps=what_if.caps(),
+        cost_per_fte=what_if.yearly_cost(),
+        weights=what_if.weights(),
     )
     return _page(request, "reports/capacity.html", form, page.tables, {"page": page, "what_if": what_if})
 

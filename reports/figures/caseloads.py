@@ -1,4 +1,6 @@
-"""Caseloads over time, from the daily snapshots: cases per full-time caseworker."""
+"""Caseloads over time, from the daily snapshots: cases per full-time caseworker, in count
+and in load (what the cases weigh, staff.models.HUNDREDTHS). Without weights the two agree;
+history recorded before weights reads as count × 100 (the snapshot migration's backfill)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from allocation.models import AssignmentReason, CaseAssignment, CaseloadSnapshot
 from cases.models import Case, CaseStatus
-from staff.models import CaseloadPolicy, Jobcenter, Team, UnitType
+from staff.models import HUNDREDTHS, CaseloadPolicy, Jobcenter, Team, UnitType
 
 from ..dbfunctions import HoursBetween, PercentilesCont, has_percentile, roomy_sorts
 from ..scope import ReportFilter, Scope
@@ -33,6 +35,10 @@ class CaseloadPoint:
     p90_per_fte: float | None
     over_cap_share: float | None
     queued: int | None
+    # The same figures in load (weighted cases) per FTE; over cap is load > cap.
+    median_load_per_fte: float | None = None
+    p90_load_per_fte: float | None = None
+    over_cap_share_by_load: float | None = None
 
 
 def caseload_trend(*, scope: Scope, filters: ReportFilter, group_by: str = "unit_type") -> list[CaseloadPoint]:
@@ -51,7 +57,7 @@ def caseload_trend(*, scope: Scope, filters: ReportFilter, group_by: str = "unit
     queued = _queued(base.filter(caseworker__isnull=True), field)
     labels = group_labels(group_by)
     points = []
-    for (day, key), (count, median, p90, over) in sorted(
+    for (day, key), (count, median, p90, over, load_median, load_p90, load_over) in sorted(
         figures.items(), key=lambda item: (item[0][0], str(item[0][1]))
     ):
         points.append(
@@ -64,6 +70,9 @@ def caseload_trend(*, scope: Scope, filters: ReportFilter, group_by: str = "unit
                 p90_per_fte=_round(p90),
                 over_cap_share=over / count if count else None,
                 queued=suppress(queued.get((day, key), 0)),
+                median_load_per_fte=_round(load_median),
+                p90_load_per_fte=_round(load_p90),
+                over_cap_share_by_load=load_over / count if count else None,
             )
         )
     return points
@@ -73,6 +82,15 @@ def _ratio():
     return Cast(F("open_cases"), FloatField()) / Cast(F("fte"), FloatField())
 
 
+def _load_ratio():
+    """Load per FTE in cases (hundredths ÷ 100)."""
+    return Cast(F("load_hundredths"), FloatField()) / (Cast(F("fte"), FloatField()) * HUNDREDTHS)
+
+
+OVER_CAP = Q(open_cases__gt=F("cap"))
+OVER_CAP_BY_LOAD = Q(load_hundredths__gt=F("cap") * HUNDREDTHS)
+
+
 def _percentiles_in_db(rows, field: str) -> dict:
     aggregated = (
         rows.values("date", field)
@@ -80,28 +98,43 @@ def _percentiles_in_db(rows, field: str) -> dict:
         .annotate(
             n=Count("id"),
             quantiles=PercentilesCont(_ratio(), (0.5, 0.9)),
-            over=Count("id", filter=Q(open_cases__gt=F("cap"))),
+            over=Count("id", filter=OVER_CAP),
+            load_quantiles=PercentilesCont(_load_ratio(), (0.5, 0.9)),
+            load_over=Count("id", filter=OVER_CAP_BY_LOAD),
         )
     )
-    return {(r["date"], r[field]): (r["n"], *r["quantiles"], r["over"]) for r in aggregated}
+    return {
+        (r["date"], r[field]): (r["n"], *r["quantiles"], r["over"], *r["load_quantiles"], r["load_over"])
+        for r in aggregated
+    }
 
 
 def _percentiles_from_histogram(rows, field: str) -> dict:
-    """SQLite has no percentile aggregate: count each (cases, FTE) pair, interpolate here."""
+    """SQLite has no percentile aggregate: count each (cases, load, FTE) triple, interpolate here."""
     histogram = (
-        rows.values("date", field, "open_cases", "fte")
+        rows.values("date", field, "open_cases", "load_hundredths", "fte")
         .order_by()
-        .annotate(n=Count("id"), over=Count("id", filter=Q(open_cases__gt=F("cap"))))
+        .annotate(n=Count("id"), over=Count("id", filter=OVER_CAP), load_over=Count("id", filter=OVER_CAP_BY_LOAD))
     )
-    groups: dict = defaultdict(lambda: ([], [0, 0]))
+    groups: dict = defaultdict(lambda: ([], [], [0, 0, 0]))
     for r in histogram:
-        values, totals = groups[(r["date"], r[field])]
+        values, loads, totals = groups[(r["date"], r[field])]
         values.append((r["open_cases"] / float(r["fte"]), r["n"]))
+        loads.append((r["load_hundredths"] / (float(r["fte"]) * HUNDREDTHS), r["n"]))
         totals[0] += r["n"]
         totals[1] += r["over"]
+        totals[2] += r["load_over"]
     return {
-        key: (totals[0], weighted_percentile(values, 0.5), weighted_percentile(values, 0.9), totals[1])
-        for key, (values, totals) in groups.items()
+        key: (
+            totals[0],
+            weighted_percentile(values, 0.5),
+            weighted_percentile(values, 0.9),
+            totals[1],
+            weighted_percentile(loads, 0.5),
+            weighted_percentile(loads, 0.9),
+            totals[2],
+        )
+        for key, (values, loads, totals) in groups.items()
     }
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from allocation.models import CaseloadSnapshot
 from cases.models import Case, CaseStatus
 from cases.tests.factories import CitizenFactory
+from staff.models import HUNDREDTHS, hundredths
 from staff.tests.factories import AdminFactory, CaseworkerFactory, JobcenterFactory, TeamFactory, UserFactory
 
 
@@ -52,12 +53,14 @@ def make_case(
     )
 
 
-def snapshot(*, day, caseworker=None, team=None, open_cases, cap, fte="1.00", queued=0) -> CaseloadSnapshot:
+def snapshot(*, day, caseworker=None, team=None, open_cases, cap, fte="1.00", queued=0, load=None) -> CaseloadSnapshot:
+    """`load` in cases (Decimal or str); by default the count, as every snapshot before weights."""
     return CaseloadSnapshot.objects.create(
         date=day,
         team=team or caseworker.team,
         caseworker=caseworker,
         open_cases=open_cases,
+        load_hundredths=open_cases * HUNDREDTHS if load is None else hundredths(load),
         cap=cap,
         fte=Decimal(fte),
         queued=queued,

@@ -44,6 +44,10 @@ def test_caseloads_by_hand_and_scoped(snapshots):
             "p90_per_fte": 108.0,
             "over_cap_share": pytest.approx(1 / 3),
             "queued": 7,
+            # the load fields, added (weight-reports): history before weights reads as the count
+            "median_load_per_fte": 60.0,
+            "p90_load_per_fte": 108.0,
+            "over_cap_share_by_load": pytest.approx(1 / 3),
         }
     ]
     leader = (

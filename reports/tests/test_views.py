@@ -89,7 +89,19 @@ def test_csv_export_of_caseloads(client, snapshots):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = rows_of(response)
-    assert rows[0] == ["date", "group", "caseworkers", "median_per_fte", "p90_per_fte", "over_cap_share", "queued"]
+    assert rows[0] == [
+        "date",
+        "group",
+        "caseworkers",
+        "median_per_fte",
+        "p90_per_fte",
+        "over_cap_share",
+        "queued",
+        # the load columns, appended (weight-reports): without weights they repeat the count
+        "median_load_per_fte",
+        "p90_load_per_fte",
+        "over_cap_share_by_load",
+    ]
     assert rows[1][0] == "2026-02-02" and rows[1][2:5] == ["3", "60.0", "108.0"] and rows[1][6] == "7"
 
 
