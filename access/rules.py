@@ -74,6 +74,11 @@ def may_close_case(user: UserOrViewer, *, case: Case) -> bool:
     return _leads_case(viewer, case)
 
 
+def may_set_complexity(user: UserOrViewer, *, case: Case) -> bool:
+    """Say how demanding a case is (what it weighs in a load): whoever may close it."""
+    return may_close_case(user, case=case)
+
+
 def may_rebalance_team(user: UserOrViewer, *, team: Team, spill_over: bool = False) -> bool:
     """Admins; a team's leaders within their team. Spilling over into other teams is an admin's call."""
     viewer = viewer_of(user)

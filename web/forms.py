@@ -24,7 +24,7 @@ from casework.models import (
     MeetingStatus,
 )
 from casework.services import journal_text_clean
-from staff.models import CaseworkerStatus
+from staff.models import CaseworkerStatus, Complexity
 
 from .selectors import CASELOAD_SORTS, DEFAULT_CASELOAD_SORT
 
@@ -72,6 +72,10 @@ class CprRevealForm(forms.Form):
 
 class CaseCloseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose an outcome")), *Outcome.choices])
+
+
+class CaseComplexityForm(forms.Form):
+    complexity = forms.ChoiceField(label=_("Complexity"), choices=Complexity.choices)
 
 
 class _CandidateSelect(forms.Select):

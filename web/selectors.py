@@ -14,15 +14,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.doors import access_caseworker
-from access.rules import may_close_case, may_reassign_case
+from access.rules import may_close_case, may_reassign_case, may_set_complexity
 from access.scopes import alerts_visible_to, cases_visible_to, teams_visible_to
 from access.viewer import viewer_of
 from allocation.models import Alert, CaseloadSnapshot
 from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus
 from casework.selectors import contacts_overdue_count, with_contact_plan
-from staff.models import Caseworker, Team
-from staff.selectors import with_team_load
+from staff.models import CaseloadPolicy, Caseworker, Team
+from staff.selectors import new_hire_reduction, weights_in_use, with_team_load
 
 # Sort keys a client may ask for on the caseload page, and what they mean in the database.
 CASELOAD_SORTS: dict[str, tuple[str, ...]] = {
@@ -42,6 +42,16 @@ def caseworker_of_user(*, user) -> Caseworker | None:
     """The user's own caseworker record, with its team; None for a login without one."""
     own = viewer_of(user).caseworker_id
     return access_caseworker(user, own, select_related=("team",)) if own is not None else None
+
+
+def weights_shown(request) -> bool:
+    """`staff.selectors.weights_in_use`, read once per request (one query) however many load
+    bars the page draws: kept on the request."""
+    if request is None:
+        return weights_in_use()
+    if not hasattr(request, "_weights_in_use"):
+        request._weights_in_use = weights_in_use()
+    return request._weights_in_use
 
 
 def teams_led(*, user) -> QuerySet[Team]:
@@ -70,13 +80,18 @@ def caseload_cases(*, user, caseworker: Caseworker, query: str = "", sort: str =
 class CasePermissions:
     can_close: bool
     can_reassign: bool
+    can_set_complexity: bool = False
 
 
 def case_permissions(*, user, case: Case) -> CasePermissions:
     """What the page offers to do with the case (the rules are access.rules): nothing once closed."""
     if case.status == CaseStatus.CLOSED:
         return CasePermissions(can_close=False, can_reassign=False)
-    return CasePermissions(can_close=may_close_case(user, case=case), can_reassign=may_reassign_case(user, case=case))
+    return CasePermissions(
+        can_close=may_close_case(user, case=case),
+        can_reassign=may_reassign_case(user, case=case),
+        can_set_complexity=may_set_complexity(user, case=case),
+    )
 
 
 def teams_overview(*, user) -> QuerySet[Team]:
@@ -91,6 +106,22 @@ def team_caseworkers(*, team: Team, with_contacts: bool = False, rules=None) -> 
     if with_contacts:
         caseworkers = caseworkers.annotate(contacts_overdue=contacts_overdue_count("caseworker", rules=rules))
     return list(caseworkers.order_by("full_name", "id"))
+
+
+def new_colleagues_explain(*, caseworkers: list[Caseworker], today: datetime.date | None = None) -> None:
+    """Set `new_hire` on each caseworker: `(until, percent)` while their cap is reduced as a new
+    colleague's (the first day of the full cap, the share carried now in per cent), else None.
+    The policies are read once (one query), whatever the team's size."""
+    today = today or timezone.localdate()
+    policies = {policy.role: policy for policy in CaseloadPolicy.objects.all()} if caseworkers else {}
+    for caseworker in caseworkers:
+        policy = policies.get(caseworker.role)
+        reduction = new_hire_reduction(caseworker=caseworker, policy=policy, today=today) if policy else None
+        if reduction is None:
+            caseworker.new_hire = None
+            continue
+        until, share = reduction
+        caseworker.new_hire = (until, share * 100)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
     path("cases/<int:case_id>/reveal-cpr/", cases.case_reveal_cpr, name="case_reveal_cpr"),
     path("cases/<int:case_id>/reassign/", cases.case_reassign, name="case_reassign"),
+    path("cases/<int:case_id>/complexity/", cases.case_set_complexity, name="case_set_complexity"),
     path("cases/<int:case_id>/journal/", casework.journal_write, name="journal_write"),
     path("cases/<int:case_id>/journal/<int:entry_id>/correct/", casework.journal_correct, name="journal_correct"),
     path("cases/<int:case_id>/meetings/", casework.meeting_book, name="meeting_book"),

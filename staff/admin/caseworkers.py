@@ -20,8 +20,8 @@ from allocation import services
 from core.admin import ServiceErrorsMixin
 
 from .. import services as staff_services
-from ..models import Caseworker, CaseworkerStatus, Role
-from .common import adopt, load_text
+from ..models import HUNDREDTHS, Caseworker, CaseworkerStatus, Role
+from .common import adopt, load_number, load_text
 
 User = get_user_model()
 
@@ -42,7 +42,7 @@ class CaseworkerAddForm(forms.ModelForm):
 
     class Meta:
         model = Caseworker
-        fields = ("full_name", "team", "role", "fte", "cap_override")
+        fields = ("full_name", "team", "role", "fte", "cap_override", "started_on")
 
     def clean(self):
         # The service's own rules (staff.services.login_validate), so that the admin and the
@@ -66,7 +66,7 @@ class CaseworkerChangeForm(forms.ModelForm):
 
     class Meta:
         model = Caseworker
-        fields = ("full_name", "team", "role", "fte", "cap_override", "status", "accepting_new_cases")
+        fields = ("full_name", "team", "role", "fte", "cap_override", "started_on", "status", "accepting_new_cases")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,8 +81,11 @@ class OverCapFilter(admin.SimpleListFilter):
         return [("yes", _("Over cap")), ("full", _("At cap")), ("room", _("Has room"))]
 
     def queryset(self, request, queryset):
-        condition = {"yes": "open_cases__gt", "full": "open_cases", "room": "open_cases__lt"}.get(self.value())
-        return queryset.filter(**{condition: F("cap")}) if condition else queryset
+        # By the load, the allocation rule (load > cap, in hundredths).
+        condition = {"yes": "load_hundredths__gt", "full": "load_hundredths", "room": "load_hundredths__lt"}.get(
+            self.value()
+        )
+        return queryset.filter(**{condition: F("cap") * HUNDREDTHS}) if condition else queryset
 
 
 @admin.register(Caseworker)
@@ -118,11 +121,14 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         if obj is None:
             return [
                 (None, {"fields": ("username", "full_name", "email", "password")}),
-                (_("Caseload"), {"fields": ("team", "role", "fte", "cap_override")}),
+                (_("Caseload"), {"fields": ("team", "role", "fte", "cap_override", "started_on")}),
             ]
         return [
             (None, {"fields": ("user", "full_name", "email")}),
-            (_("Caseload"), {"fields": ("team", "role", "fte", "cap_override", "cap", "open_cases", "load")}),
+            (
+                _("Caseload"),
+                {"fields": ("team", "role", "fte", "cap_override", "started_on", "cap", "open_cases", "load")},
+            ),
             (_("Availability"), {"fields": ("status", "accepting_new_cases")}),
             (_("Record"), {"fields": ("created_at", "updated_at")}),
         ]
@@ -138,9 +144,9 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def jobcenter(self, obj: Caseworker):
         return obj.team.jobcenter
 
-    @admin.display(description=_("open cases / cap"))
+    @admin.display(description=_("load / cap"), ordering="load_hundredths")
     def load(self, obj: Caseworker) -> str:
-        return load_text(open_cases=obj.open_cases, cap=obj.cap)
+        return load_text(open_cases=obj.open_cases, cap=obj.cap, load_hundredths=obj.load_hundredths)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -152,6 +158,7 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                 role=data["role"] or None,
                 fte=data["fte"],
                 cap_override=data["cap_override"],
+                started_on=data.get("started_on"),
                 email=data["email"],
                 password=data["password"] or None,
             )
@@ -163,13 +170,20 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         self._report_load(request, obj)
 
     def _report_load(self, request, obj: Caseworker) -> None:
-        now = Caseworker.objects.only("cap", "open_cases").get(pk=obj.pk)
+        now = Caseworker.objects.only("cap", "open_cases", "load_hundredths").get(pk=obj.pk)
         message = _("%(name)s: effective cap %(cap)s, %(open)s open cases.") % {
             "name": obj.full_name,
             "cap": now.cap,
             "open": now.open_cases,
         }
-        if now.open_cases > now.cap:
+        if now.load_hundredths != now.open_cases * HUNDREDTHS:
+            message = _("%(name)s: effective cap %(cap)s, load %(load)s, %(open)s open cases.") % {
+                "name": obj.full_name,
+                "cap": now.cap,
+                "load": load_number(now.load_hundredths),
+                "open": now.open_cases,
+            }
+        if now.is_over_cap:
             over = _("Over cap: rebalance the team to move the most recent cases.")
             self.message_user(request, f"{message} {over}", level="warning")
         else:

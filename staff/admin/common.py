@@ -6,8 +6,14 @@ Used by the admins of staff, cases, trials and allocation alike (they import dow
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from ..models import HUNDREDTHS
 
 
 def marker(*, alarm: bool, alarm_text: str, ok_text: str) -> str:
@@ -16,8 +22,20 @@ def marker(*, alarm: bool, alarm_text: str, ok_text: str) -> str:
     return format_html('<strong class="{}">{} {}</strong>', css_class, symbol, alarm_text if alarm else ok_text)
 
 
-def load_text(*, open_cases: int, cap: int) -> str:
-    return marker(alarm=open_cases > cap, alarm_text=f"{open_cases} / {cap}", ok_text=f"{open_cases} / {cap}")
+def load_number(hundredths: int) -> str:
+    """A load as people read it: 42,5 and 40, not 42,50 and 40,00 (the locale's decimal mark)."""
+    decimals = 0 if hundredths % HUNDREDTHS == 0 else (1 if hundredths % 10 == 0 else 2)
+    return number_format(Decimal(hundredths) / HUNDREDTHS, decimal_pos=decimals)
+
+
+def load_text(*, open_cases: int, cap: int, load_hundredths: int | None = None) -> str:
+    """The load against the cap ("5 / 2"); where weights make the load differ from the count,
+    the count beside it ("42,5 / 45 (40 cases)"). Over cap by the load, as the allocation rule."""
+    load = open_cases * HUNDREDTHS if load_hundredths is None else load_hundredths
+    text = f"{load_number(load)} / {cap}"
+    if load != open_cases * HUNDREDTHS:
+        text += " (" + ngettext("%(count)s case", "%(count)s cases", open_cases) % {"count": open_cases} + ")"
+    return marker(alarm=load > cap * HUNDREDTHS, alarm_text=text, ok_text=text)
 
 
 def adopt(target, source) -> None:

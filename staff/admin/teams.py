@@ -13,7 +13,7 @@ from core.admin import ServiceErrorsMixin
 
 from .. import services
 from ..models import Caseworker, Team
-from ..selectors import TEAM_OVER_LIMIT, with_team_load
+from ..selectors import TEAM_OVER_LIMIT, team_is_over_limit, with_team_load
 from .common import ViewOnlyInline, adopt, load_text, marker
 
 
@@ -38,9 +38,9 @@ class CaseworkerSummaryInline(ViewOnlyInline):
     readonly_fields = fields
     verbose_name_plural = _("caseworkers (change them on their own pages)")
 
-    @admin.display(description=_("open cases / cap"))
+    @admin.display(description=_("load / cap"))
     def load(self, obj: Caseworker) -> str:
-        return load_text(open_cases=obj.open_cases, cap=obj.cap)
+        return load_text(open_cases=obj.open_cases, cap=obj.cap, load_hundredths=obj.load_hundredths)
 
 
 @admin.register(Team)
@@ -77,13 +77,13 @@ class TeamAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def caseworker_count(self, obj: Team) -> int:
         return obj.caseworker_count
 
-    @admin.display(description=_("open cases / capacity"), ordering="open_cases_total")
+    @admin.display(description=_("load / capacity"), ordering="load_hundredths_total")
     def load(self, obj: Team) -> str:
-        return load_text(open_cases=obj.open_cases_total, cap=obj.capacity)
+        return load_text(open_cases=obj.open_cases_total, cap=obj.capacity, load_hundredths=obj.load_hundredths_total)
 
     @admin.display(description=_("limit"), ordering="over_cap_count")
     def over_limit(self, obj: Team) -> str:
-        over = bool(obj.over_cap_count) or obj.open_cases_total > obj.capacity
+        over = team_is_over_limit(obj)
         return marker(alarm=over, alarm_text=_("Over limit"), ok_text=_("Within limit"))
 
     @admin.display(description=_("new caseworker"))

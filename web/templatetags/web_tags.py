@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from access.viewer import viewer_of
+from staff.models import HUNDREDTHS
+
+from ..selectors import weights_shown
 
 register = template.Library()
 
 NEAR_CAP_NUMERATOR, NEAR_CAP_DENOMINATOR = 9, 10  # amber from 90 % of the cap, in integers
 
 
+def load_number(hundredths: int) -> str:
+    """A load as people read it: 42,5 and 40, not 42,50 and 40,00 (the locale's decimal mark)."""
+    decimals = 0 if hundredths % HUNDREDTHS == 0 else (1 if hundredths % 10 == 0 else 2)
+    return number_format(Decimal(hundredths) / HUNDREDTHS, decimal_pos=decimals)
+
+
 @dataclass(frozen=True)
 class Load:
-    """Open cases against a cap, with its level said in words as well as in colour."""
+    """Open cases (or, with weights, the load) against a cap, with its level said in words as
+    well as in colour.
+
+    `load_hundredths`: the load, when weights are in use (None: the count is the load); the
+    level is reckoned on it in hundredths, exactly, and the count is shown beside it."""
 
     open_cases: int
     cap: int
+    load_hundredths: int | None = None
+
+    @property
+    def hundredths(self) -> int:
+        return self.open_cases * HUNDREDTHS if self.load_hundredths is None else self.load_hundredths
 
     @property
     def level(self) -> str:
-        if self.open_cases > self.cap:
+        if self.hundredths > self.cap * HUNDREDTHS:
             return "over"
-        if self.cap and self.open_cases * NEAR_CAP_DENOMINATOR >= self.cap * NEAR_CAP_NUMERATOR:
+        if self.cap and self.hundredths * NEAR_CAP_DENOMINATOR >= self.cap * HUNDREDTHS * NEAR_CAP_NUMERATOR:
             return "near"
         return "ok"
 
@@ -35,7 +56,7 @@ class Load:
     def label(self) -> str:
         if self.level == "over":
             return _("Over cap")
-        if self.open_cases == self.cap and self.cap:
+        if self.hundredths == self.cap * HUNDREDTHS and self.cap:
             return _("At cap")
         if self.level == "near":
             return _("Near cap")
@@ -43,26 +64,59 @@ class Load:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.open_cases / self.cap) if self.cap else (0 if not self.open_cases else 100)
+        if not self.cap:
+            return 0 if not self.hundredths else 100
+        return round(self.hundredths / self.cap)  # 100 * (load / 100) / cap
 
     @property
     def scale(self) -> int:
-        # Over the cap, the bar's full length is the caseload and a marker shows the cap,
+        # Over the cap, the bar's full length is the load and a marker shows the cap,
         # so that "how far over" is visible instead of a bar stuck at 100 %.
-        return max(self.open_cases, self.cap, 1)
+        return max(self.hundredths, self.cap * HUNDREDTHS, HUNDREDTHS)
 
     @property
     def fill_width(self) -> float:
-        return round(100 * self.open_cases / self.scale, 2)
+        return round(100 * self.hundredths / self.scale, 2)
 
     @property
     def cap_position(self) -> float:
-        return round(100 * self.cap / self.scale, 2)
+        return round(100 * self.cap * HUNDREDTHS / self.scale, 2)
+
+    @property
+    def numbers(self) -> str:
+        """ "5 / 2"; with weights "42,5 / 45 (40 cases)"."""
+        text = f"{load_number(self.hundredths)} / {self.cap}"
+        if self.load_hundredths is None:
+            return text
+        cases = ngettext("%(count)s case", "%(count)s cases", self.open_cases) % {"count": self.open_cases}
+        return f"{text} ({cases})"
 
 
-@register.inclusion_tag("web/partials/load_bar.html")
-def load_bar(open_cases, cap, size="normal", label=""):
-    return {"load": Load(int(open_cases or 0), int(cap or 0)), "size": size, "label": label}
+def _load(context, open_cases, cap, load_hundredths=None) -> Load:
+    """Without weights the count, exactly as before weights; with them the load and the count."""
+    count, cap = int(open_cases or 0), int(cap or 0)
+    if not weights_shown(context.get("request")):
+        return Load(count, cap)
+    return Load(count, cap, count * HUNDREDTHS if load_hundredths is None else int(load_hundredths))
+
+
+@register.inclusion_tag("web/partials/load_bar.html", takes_context=True)
+def load_bar(context, open_cases, cap, size="normal", label="", load_hundredths=None):
+    """`load_hundredths`: the load (caseworker.load_hundredths, team.load_hundredths_total),
+    shown when weights are in use."""
+    return {"load": _load(context, open_cases, cap, load_hundredths), "size": size, "label": label}
+
+
+@register.simple_tag(takes_context=True)
+def load_figure(context, open_cases, cap, load_hundredths=None) -> str:
+    """The numbers of `load_bar`, for the big figure above it."""
+    return _load(context, open_cases, cap, load_hundredths).numbers
+
+
+@register.simple_tag(takes_context=True)
+def weights_used(context) -> bool:
+    """Whether the page speaks of load (weights in use) or of open cases; read once per request."""
+    return weights_shown(context.get("request"))
 
 
 @register.filter

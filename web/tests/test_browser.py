@@ -202,6 +202,29 @@ def test_leader_toggles_leave_with_the_keyboard(danish_page, live_server, office
     assert Caseworker.objects.get(pk=office.bo.pk).status == "on_leave"
 
 
+def test_leader_sets_a_cases_complexity_and_the_load_follows(danish_page, live_server, office):
+    from decimal import Decimal
+
+    from playwright.sync_api import expect
+
+    from cases.models import Case
+
+    services.policy_update(role=office.anna.role, weights={"very_complex": Decimal("1.5")})
+    (case,) = give_cases(office.anna, 1)
+    page = danish_page
+    _log_in(page, live_server, "leader")
+    page.goto(f"{live_server.url}{reverse('web:case', args=[case.pk])}")
+    expect(page.get_by_test_id("complexity")).to_have_text("Kompleks")
+    page.locator("#complexity-form").get_by_label("Kompleksitet").select_option("very_complex")
+    page.get_by_role("button", name="Gem kompleksiteten").click()
+    expect(page.get_by_test_id("complexity")).to_have_text("Meget kompleks")
+    expect(page.get_by_text("Sagen er nu meget kompleks.")).to_be_visible()
+    assert Case.objects.get(pk=case.pk).complexity == "very_complex"
+    page.goto(f"{live_server.url}{reverse('web:team', args=[office.team.pk])}")
+    expect(page.locator(f"#caseworker-{office.anna.pk}")).to_contain_text("1,5 / 45 (1 sag)")
+    _shot(page, "leader-sets-complexity")
+
+
 # --- Accessibility: axe-core on every page, for every role, in Danish and in English ---------
 
 

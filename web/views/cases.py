@@ -19,9 +19,17 @@ from cases.models import AccessAction, Case, CaseStatus
 from casework.journal_templates import journal_template
 from casework.models import JournalEntry, JournalKind
 from core.errors import ApplicationError
+from staff.models import Caseworker
 
 from ..casework_selectors import case_work, contact_status_label
-from ..forms import CaseCloseForm, CaseReassignForm, CprRevealForm, JournalEntryForm, MeetingBookForm
+from ..forms import (
+    CaseCloseForm,
+    CaseComplexityForm,
+    CaseReassignForm,
+    CprRevealForm,
+    JournalEntryForm,
+    MeetingBookForm,
+)
 from ..selectors import CasePermissions, case_permissions
 from .common import report_error
 
@@ -46,6 +54,7 @@ def _render_case(
     permissions: CasePermissions,
     close_form=None,
     reassign_form=None,
+    complexity_form=None,
     reveal_form=None,
     revealed_cpr: str = "",
     journal_form=None,
@@ -79,11 +88,12 @@ def _render_case(
         "close_form": close_form or CaseCloseForm(),
         "reassign_form": reassign_form or CaseReassignForm(candidates=candidates),
         "candidates": candidates,
+        "complexity_form": complexity_form or CaseComplexityForm(initial={"complexity": case.complexity}),
         "reveal_form": reveal_form or CprRevealForm(),
         "revealed_cpr": revealed_cpr,
     }
     if status is None:
-        status = 400 if (close_form or reassign_form or reveal_form) else 200
+        status = 400 if (close_form or reassign_form or complexity_form or reveal_form) else 200
     response = render(request, "web/case.html", context, status=status)
     if revealed_cpr:
         # Shown once: neither the browser nor a proxy may keep the page with the full number.
@@ -143,4 +153,30 @@ def case_reassign(request, case_id: int):
         report_error(request, error)
     else:
         messages.success(request, _("The case now belongs to %(name)s.") % {"name": target.full_name})
+    return redirect("web:case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_set_complexity(request, case_id: int):
+    """How demanding the case is, and so what it weighs in its caseworker's load; a heavier case
+    may push them over their cap (allowed, as a lowered cap is), which the page then says."""
+    case = _case(request, case_id)
+    permissions = case_permissions(user=request.user, case=case)
+    if not permissions.can_set_complexity:
+        raise PermissionDenied
+    form = CaseComplexityForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case=case, permissions=permissions, complexity_form=form)
+    try:
+        changed = services.case_set_complexity(case=case, complexity=form.cleaned_data["complexity"], by=request.user)
+    except ApplicationError as error:
+        report_error(request, error)
+    else:
+        messages.success(
+            request, _("The case is now %(complexity)s.") % {"complexity": changed.get_complexity_display().lower()}
+        )
+        holder = Caseworker.objects.filter(pk=changed.caseworker_id).only("cap", "load_hundredths").first()
+        if holder is not None and holder.is_over_cap:
+            messages.warning(request, _("Over cap: rebalance the team to move the most recent cases."))
     return redirect("web:case", case_id=case.pk)

@@ -28,6 +28,7 @@ from ..charts import TrendPoint, trend_chart
 from ..forms import CaseworkerToggleForm, RebalanceForm
 from ..selectors import (
     cases_by_ids,
+    new_colleagues_explain,
     team_caseworkers,
     team_open_alerts,
     team_queue,
@@ -44,6 +45,7 @@ def _board_context(request, *, team: Team) -> dict:
     """Everything the board shows that actions change; logs the citizens it lists."""
     rules = contact_rules()  # read once for both the caseworkers' counts and the queue's
     caseworkers = team_caseworkers(team=team, with_contacts=True, rules=rules)
+    new_colleagues_explain(caseworkers=caseworkers)
     queue = team_queue(user=request.user, team=team, limit=QUEUE_SHOWN, rules=rules)
     citizen_access_record(
         user=request.user, citizen_ids=[c.citizen_id for c in queue.cases], action=AccessAction.LIST, route=request.path
