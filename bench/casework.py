@@ -134,6 +134,8 @@ def build_sql(scale: Scale) -> list[str]:
             FROM generate_series(1, {cws}) g
             JOIN staff_team t ON t.id = (g - 1) / {scale.per_team} + 1
             JOIN staff_caseloadpolicy p ON p.role = t.unit_type""",
+        # every case weighs 1 (the defaults): the load is the count, in hundredths
+        "UPDATE staff_caseworker SET load_hundredths = open_cases * 100",
         f"""INSERT INTO cases_citizen (id, jobcenter_id, name, cpr, cpr_digest, birth_date, created_at, updated_at)
             SELECT g, 1, 'Borger ' || g, 'bench-placeholder', md5(g::text), date '1960-01-01' + (g % 15000)::int,
                    now(), now()

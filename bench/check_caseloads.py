@@ -58,6 +58,8 @@ BUILD_SQL = [
                WHEN t.unit_type = 'psychiatric' AND t.jobcenter_id <= {FULL_JOBCENTERS} THEN cw.cap
                ELSE round(cw.cap * {LOAD} + (cw.id % 7) - 3)::int END
         FROM staff_team t WHERE t.id = cw.team_id""",
+    # every case weighs 1 (the defaults): the load is the count, in hundredths
+    "UPDATE staff_caseworker SET load_hundredths = open_cases * 100",
     f"""INSERT INTO cases_citizen (id, jobcenter_id, name, cpr, cpr_digest, birth_date, created_at, updated_at)
         SELECT g, (g % {JOBCENTERS}) + 1, 'Borger ' || g, 'bench-placeholder', md5(g::text),
                date '1970-01-01' + (g % 15000)::int, now(), now()

@@ -78,7 +78,7 @@ def build_sql(citizens: int) -> list[str]:
                   FROM generate_series(1, {closed}) g) s
             JOIN staff_caseworker cw ON cw.id = (s.g - 1) % {caseworkers} + 1
             JOIN staff_team t ON t.id = cw.team_id""",
-        """UPDATE staff_caseworker cw SET open_cases = o.n
+        """UPDATE staff_caseworker cw SET open_cases = o.n, load_hundredths = o.n * 100
            FROM (SELECT caseworker_id, count(*) AS n FROM cases_case WHERE status = 'open' GROUP BY 1) o
            WHERE o.caseworker_id = cw.id""",
         """INSERT INTO casework_meeting (case_id, caseworker_id, starts_at, ends_at, kind, channel, location, status,

@@ -56,6 +56,7 @@ BUILD_SQL = [
         JOIN staff_caseloadpolicy p ON p.role = t.unit_type""",
     """UPDATE staff_caseworker SET open_cases = greatest(0, CASE WHEN id % 40 = 0 THEN cap + 2
                                                     ELSE round(cap * 0.9 + (id % 7) - 3)::int END)""",
+    "UPDATE staff_caseworker SET load_hundredths = open_cases * 100",
     f"""INSERT INTO cases_citizen (id, jobcenter_id, name, cpr, cpr_digest, birth_date, created_at, updated_at)
         SELECT g, (g % {JOBCENTERS}) + 1, 'Borger ' || g, 'bench-placeholder', md5(g::text),
                date '1960-01-01' + (g % 15000)::int, now(), now()

@@ -96,11 +96,15 @@ def run_in_bulk(
     ]
     _bulk_create(CaseAssignment, assignments, progress=progress, desc="assignments")
     open_cases = {cw.pk: 0 for members in staff.caseworkers.values() for cw in members}
+    load = dict.fromkeys(open_cases, 0)
     for i, case in enumerate(cases):
         if case.status == CaseStatus.OPEN:
             open_cases[holder[i]] += 1
+            load[holder[i]] += case.weight_hundredths
     Caseworker.objects.bulk_update(
-        [Caseworker(pk=pk, open_cases=n) for pk, n in open_cases.items()], ["open_cases"], batch_size=1000
+        [Caseworker(pk=pk, open_cases=n, load_hundredths=load[pk]) for pk, n in open_cases.items()],
+        ["open_cases", "load_hundredths"],
+        batch_size=1000,
     )
     members = {cw.pk: cw for team in staff.caseworkers.values() for cw in team}
     for caseworker_id, change in staff_changes(staff):
