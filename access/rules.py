@@ -74,6 +74,14 @@ def may_close_case(user: UserOrViewer, *, case: Case) -> bool:
     return _leads_case(viewer, case)
 
 
+def may_set_complexity(user: UserOrViewer, *, case: Case) -> bool:
+    """Say how demanding a case is: whoever may close it (the caseworker holding it, of a
+    closed case the last one, who then hears that it is closed), its team's leaders (or its
+    queue's), admins. The contract names the same people as for closing; a rule of its own so
+    that a narrower one would change here and nowhere else."""
+    return may_close_case(user, case=case)
+
+
 def may_rebalance_team(user: UserOrViewer, *, team: Team, spill_over: bool = False) -> bool:
     """Admins; a team's leaders within their team. Spilling over into other teams is an admin's call."""
     viewer = viewer_of(user)
