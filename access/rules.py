@@ -75,7 +75,10 @@ def may_close_case(user: UserOrViewer, *, case: Case) -> bool:
 
 
 def may_set_complexity(user: UserOrViewer, *, case: Case) -> bool:
-    """Say how demanding a case is (what it weighs in a load): whoever may close it."""
+    """Say how demanding a case is: whoever may close it (the caseworker holding it, of a
+    closed case the last one, who then hears that it is closed), its team's leaders (or its
+    queue's), admins. The contract names the same people as for closing; a rule of its own so
+    that a narrower one would change here and nowhere else."""
     return may_close_case(user, case=case)
 
 

@@ -125,6 +125,13 @@ class AutoSchema(SpectacularAutoSchema):
                 parameter["allowEmptyValue"] = True
         return parameters
 
+    def _map_basic_serializer(self, serializer, direction):
+        # A serializer that refuses unknown keys (api.serializers.base.ClosedSerializer) says so.
+        schema = super()._map_basic_serializer(serializer, direction)
+        if getattr(serializer, "closed", False):
+            schema["additionalProperties"] = False
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         # Views' own extend_schema(responses=...) replace get_response_serializers, so the
         # generic answers join here, after whatever the view declared.

@@ -12,6 +12,7 @@ from access.rules import (
     may_open_case,
     may_reassign_case,
     may_rebalance_team,
+    may_set_complexity,
 )
 from allocation import services
 from allocation.tests.factories import open_case
@@ -70,6 +71,13 @@ def test_who_may_reassign_and_close(town):
     assert may_close_case(town.holder.user, case=town.case)
     assert not may_close_case(town.colleague.user, case=town.case)
     assert may_close_case(town.leader, case=town.case) and may_close_case(town.admin, case=town.case)
+
+
+def test_who_may_set_a_cases_complexity_is_who_may_close_it(town):
+    assert may_set_complexity(town.holder.user, case=town.case)
+    assert may_set_complexity(town.leader, case=town.case) and may_set_complexity(town.admin, case=town.case)
+    assert not may_set_complexity(town.colleague.user, case=town.case)
+    assert not may_set_complexity(town.stranger.user, case=town.case)
 
 
 def test_a_queued_case_is_the_leaders_of_its_pool(town):

@@ -146,5 +146,35 @@ class StrictSerializer(StrictTypes, serializers.Serializer):
     pass
 
 
+# What a browser's form sends beside its fields (the browsable API's forms).
+_FORM_CONTROLS = {"csrfmiddlewaretoken"}
+
+
+class ClosedSerializer(StrictSerializer):
+    """A strict serializer that also refuses keys it does not know, each a 400 of its own.
+
+    DRF ignores unknown keys. Where a body names the only things a client may change (a
+    case's complexity, a policy's weights by complexity), a key that is not one of them is
+    a mistake the client should hear about, not a change silently dropped. The schema says
+    so too (`additionalProperties: false`, api.schema.AutoSchema)."""
+
+    closed = True
+
+    def to_internal_value(self, data):
+        if not hasattr(data, "keys"):
+            return super().to_internal_value(data)
+        known = set(self.fields) | (_FORM_CONTROLS if isinstance(data, QueryDict) else set())
+        errors = {key: [str(_("Not a field that can be given here."))] for key in data.keys() if key not in known}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if errors and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**errors, **error.detail}) from None
+            raise
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
 class StrictModelSerializer(StrictTypes, serializers.ModelSerializer):
     pass

@@ -10,8 +10,9 @@ from cases import cpr as cpr_rules
 from cases.access_log import reveal_purpose_clean
 from cases.models import AccessAction, Case, Citizen, CitizenAccess, Outcome, Programme, TargetGroup
 from casework.selectors import contact_plan_of
+from staff.models import Complexity
 
-from .base import StrictSerializer
+from .base import ClosedSerializer, StrictSerializer
 from .fields import NullableChoiceField
 from .visible import VisibleRelatedField
 
@@ -93,6 +94,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "outcome",
+            "complexity",
             "next_contact_due",
         ]
         read_only_fields = fields
@@ -117,6 +119,22 @@ class CaseCreateSerializer(StrictSerializer):
     programme = serializers.ChoiceField(choices=Programme.choices)
     target_group = serializers.ChoiceField(
         choices=TargetGroup.choices, required=False, allow_blank=True, allow_null=True
+    )
+    complexity = serializers.ChoiceField(
+        choices=Complexity.choices,
+        default=Complexity.COMPLEX,
+        help_text="How demanding the case is; what it weighs in its caseworker's load. Default: complex.",
+    )
+
+
+class CaseUpdateSerializer(ClosedSerializer):
+    """PATCH of a case: its complexity is the only thing set directly; any other key is a 400
+    (status and caseworker change through close and reassign)."""
+
+    complexity = serializers.ChoiceField(
+        choices=Complexity.choices,
+        required=False,
+        help_text="How demanding the case is; the load of its caseworker follows at once.",
     )
 
 

@@ -12,10 +12,18 @@ from rest_framework.validators import UniqueValidator
 
 from access.scopes import jobcenters_visible_to, teams_visible_to
 from casework.selectors import contacts_overdue_of
-from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus, Jobcenter, Role, Team
+from staff.models import (
+    CaseloadPolicy,
+    Caseworker,
+    CaseworkerStatus,
+    Jobcenter,
+    Role,
+    Team,
+    from_hundredths,
+)
 from staff.selectors import team_is_over_limit
 
-from .base import StrictModelSerializer, StrictSerializer
+from .base import ClosedSerializer, StrictModelSerializer, StrictSerializer
 from .fields import MAX_INT
 from .visible import VisibleRelatedField
 
@@ -35,6 +43,44 @@ def _fte(**kwargs) -> serializers.DecimalField:
     )
 
 
+def _load(**kwargs) -> serializers.DecimalField:
+    # A JSON number like fte: the sum of the weights of open cases, exact to two decimals.
+    return serializers.DecimalField(
+        max_digits=None,
+        decimal_places=2,
+        read_only=True,
+        coerce_to_string=False,
+        **kwargs,
+    )
+
+
+def _weight(**kwargs) -> serializers.DecimalField:
+    # What a case of one complexity weighs: a JSON number in (0, 5], at most two decimals.
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("5.00"),
+        coerce_to_string=False,
+        **kwargs,
+    )
+
+
+def _share(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1.00"),
+        coerce_to_string=False,
+        help_text="Share of the cap a new colleague carries, in (0, 1], at most two decimals.",
+        **kwargs,
+    )
+
+
+_NEW_HIRE_MONTHS = "For how many months after `started_on` a caseworker carries `new_hire_share` of the cap."
+
+
 class JobcenterSerializer(StrictModelSerializer):
     class Meta:
         model = Jobcenter
@@ -46,8 +92,9 @@ class TeamSerializer(serializers.ModelSerializer):
     caseworker_count = serializers.IntegerField(read_only=True)
     open_cases = serializers.IntegerField(source="open_cases_total", read_only=True)
     capacity = serializers.IntegerField(read_only=True, help_text="Sum of the active caseworkers' caps.")
+    load = serializers.SerializerMethodField(help_text="Sum of its caseworkers' loads (the weights of open cases).")
     over_limit = serializers.SerializerMethodField(
-        help_text="A caseworker is over cap, or the open cases exceed the capacity."
+        help_text="A caseworker's load is over their cap, or the team's load exceeds its capacity."
     )
     contacts_overdue = serializers.SerializerMethodField(
         help_text="How many of its open cases are overdue for contact."
@@ -63,10 +110,16 @@ class TeamSerializer(serializers.ModelSerializer):
             "leaders",
             "caseworker_count",
             "open_cases",
+            "load",
             "capacity",
             "over_limit",
             "contacts_overdue",
         ]
+
+    @extend_schema_field(_load())
+    def get_load(self, team: Team) -> Decimal:
+        # Annotated in hundredths (staff.selectors.with_team_load), summed exactly.
+        return _load().to_representation(from_hundredths(team.load_hundredths_total))
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_over_limit(self, team: Team) -> bool:
@@ -99,8 +152,14 @@ class TeamWriteSerializer(StrictModelSerializer):
 class CaseworkerSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     fte = _fte(read_only=True)
-    cap = serializers.IntegerField(read_only=True, help_text="Effective cap: cap_override, else floor(policy × fte).")
-    open_cases = serializers.IntegerField(read_only=True)
+    cap = serializers.IntegerField(
+        read_only=True,
+        help_text="Effective cap, in the unit of `load`: cap_override, else floor(policy × fte), times the "
+        "policy's new_hire_share while the caseworker is new.",
+    )
+    open_cases = serializers.IntegerField(read_only=True, help_text="How many open cases they hold.")
+    load = _load(help_text="The sum of the weights of their open cases (each 1 unless the policy weighs).")
+    started_on = serializers.DateField(read_only=True, help_text="When they started: the new-colleague period.")
     contacts_overdue = serializers.SerializerMethodField(
         help_text="How many of their open cases are overdue for contact."
     )
@@ -117,8 +176,10 @@ class CaseworkerSerializer(serializers.ModelSerializer):
             "cap_override",
             "cap",
             "open_cases",
+            "load",
             "status",
             "accepting_new_cases",
+            "started_on",
             "contacts_overdue",
         ]
 
@@ -138,6 +199,7 @@ class CaseworkerCreateSerializer(StrictSerializer):
     fte = _fte(required=False)
     cap_override = serializers.IntegerField(min_value=0, max_value=MAX_INT, required=False, allow_null=True)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    started_on = serializers.DateField(required=False, help_text="Default: today.")
     password = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -165,18 +227,49 @@ class CaseworkerUpdateSerializer(StrictSerializer):
     accepting_new_cases = serializers.BooleanField(required=False)
     full_name = serializers.CharField(max_length=200, required=False)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    started_on = serializers.DateField(required=False)
+
+
+class PolicyWeightsSerializer(serializers.Serializer):
+    """What a case weighs, by complexity."""
+
+    simple = _weight(source="weight_simple", read_only=True)
+    complex = _weight(source="weight_complex", read_only=True)
+    very_complex = _weight(source="weight_very_complex", read_only=True)
+
+
+class PolicyWeightsUpdateSerializer(ClosedSerializer):
+    """Any of the weights; the others keep theirs. A key that is not a complexity is a 400."""
+
+    simple = _weight(required=False)
+    complex = _weight(required=False)
+    very_complex = _weight(required=False)
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    cap = serializers.IntegerField(read_only=True, help_text="Cases per full-time caseworker.")
+    cap = serializers.IntegerField(
+        read_only=True, help_text="Load per full-time caseworker (cases, when every weight is 1)."
+    )
+    weights = PolicyWeightsSerializer(
+        source="*", read_only=True, help_text="What a case weighs by complexity, each in (0, 5]; default 1."
+    )
+    new_hire_months = serializers.IntegerField(read_only=True, help_text=_NEW_HIRE_MONTHS)
+    new_hire_share = _share(read_only=True)
 
     class Meta:
         model = CaseloadPolicy
-        fields = ["role", "cap"]
+        fields = ["role", "cap", "weights", "new_hire_months", "new_hire_share"]
 
 
 class PolicyUpdateSerializer(StrictSerializer):
-    cap = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="Cases per full-time caseworker.")
+    cap = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, required=False, help_text="Load per full-time caseworker."
+    )
+    weights = PolicyWeightsUpdateSerializer(
+        required=False, help_text="Any of simple, complex, very_complex; the others keep their weight."
+    )
+    new_hire_months = serializers.IntegerField(min_value=0, max_value=60, required=False, help_text=_NEW_HIRE_MONTHS)
+    new_hire_share = _share(required=False)
 
 
 class RebalanceRequestSerializer(StrictSerializer):

@@ -132,10 +132,16 @@ def test_links_chain_a_citizen_to_their_case_and_its_closing(schema):
         ("/api/v1/caseworkers/{caseworker}/", {"accepting_new_cases": 0}),
         ("/api/v1/caseworkers/{caseworker}/", {"team": "1"}),
         ("/api/v1/teams/{team}/", {"leaders": ["1"]}),
+        ("/api/v1/policies/standard/", {"weights": {"simple": "0.5"}}),
+        ("/api/v1/policies/standard/", {"new_hire_share": "0.5"}),
+        ("/api/v1/caseworkers/{caseworker}/", {"started_on": 20240101}),
+        ("/api/v1/cases/{case}/", {"complexity": 1}),
     ],
 )
 def test_a_json_value_of_the_wrong_type_is_refused(world, as_admin, path, body):
-    url = path.format(jobcenter=world.a.jobcenter.pk, caseworker=world.a.caseworker.pk, team=world.a.team.pk)
+    url = path.format(
+        jobcenter=world.a.jobcenter.pk, caseworker=world.a.caseworker.pk, team=world.a.team.pk, case=world.a.case.pk
+    )
     response = as_admin.patch(url, body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == list(body)

@@ -16,6 +16,7 @@ WRITES = [
     ("patch", "/api/v1/policies/standard/"),
     ("patch", "/api/v1/caseworkers/{cw}/"),
     ("patch", "/api/v1/teams/{team}/"),
+    ("patch", "/api/v1/cases/{case}/"),
     ("put", "/api/v1/jobcenters/{jc}/"),
     ("post", "/api/v1/cases/{case}/reassign/"),
     ("post", "/api/v1/cases/{case}/close/"),

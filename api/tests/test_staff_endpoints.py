@@ -75,6 +75,7 @@ def test_team_read_shape_and_load_figures(world, as_leader_a):
         "leaders": [world.a.leader.pk],
         "caseworker_count": 2,
         "open_cases": 1,
+        "load": 1,
         "capacity": 20,
         "over_limit": False,
         "contacts_overdue": 0,
@@ -218,8 +219,10 @@ def test_caseworker_read_shape(world, as_caseworker_a):
         "cap_override": 10,
         "cap": 10,
         "open_cases": 1,
+        "load": 1,
         "status": "active",
         "accepting_new_cases": True,
+        "started_on": cw.started_on.isoformat(),
         "contacts_overdue": 0,
     }
 
@@ -338,6 +341,7 @@ def test_caseworker_patch_every_documented_field(world, as_admin):
         "accepting_new_cases": False,
         "full_name": "Renamed Person",
         "email": "renamed@example.dk",
+        "started_on": "2021-05-01",
     }
     response = as_admin.patch(url, change, format="json")
     assert response.status_code == 200
@@ -399,14 +403,26 @@ def test_policies_list_and_detail(world, as_caseworker_a):
         "psychiatric": 25,
         "trial": 50,
     }
-    assert as_caseworker_a.get("/api/v1/policies/psychiatric/").json() == {"role": "psychiatric", "cap": 25}
+    assert as_caseworker_a.get("/api/v1/policies/psychiatric/").json() == {
+        "role": "psychiatric",
+        "cap": 25,
+        "weights": {"simple": 1, "complex": 1, "very_complex": 1},
+        "new_hire_months": 0,
+        "new_hire_share": 1,
+    }
     assert as_caseworker_a.get("/api/v1/policies/boss/").status_code == 404
 
 
 def test_admin_sets_a_policy_cap_and_caps_follow(world, as_admin):
     cw = CaseworkerFactory(team=world.a.team, fte=Decimal("0.5"))
     response = as_admin.patch("/api/v1/policies/flere_skal_med/", {"cap": 40}, format="json")
-    assert response.json() == {"role": "flere_skal_med", "cap": 40}
+    assert response.json() == {
+        "role": "flere_skal_med",
+        "cap": 40,
+        "weights": {"simple": 1, "complex": 1, "very_complex": 1},
+        "new_hire_months": 0,
+        "new_hire_share": 1,
+    }
     assert Caseworker.objects.get(pk=cw.pk).cap == 20
     assert Caseworker.objects.get(pk=world.a.caseworker.pk).cap == 10  # an override stays
 

@@ -27,6 +27,7 @@ from ..serializers.cases import (
     CaseCreateSerializer,
     CaseReassignSerializer,
     CaseSerializer,
+    CaseUpdateSerializer,
     CitizenAccessSerializer,
     CitizenCreateSerializer,
     CitizenSerializer,
@@ -134,7 +135,15 @@ class CitizenViewSet(
         request=CaseCreateSerializer,
         responses={201: CaseSerializer, **errors(400, 409)},
         description="Open a case and allocate it at once: `open` with a caseworker, or `queued`. "
-        "A citizen with a case that is not closed is a 409.",
+        "A citizen with a case that is not closed is a 409. `complexity` (default `complex`) decides "
+        "what the case weighs, and so who has room for it.",
+    ),
+    partial_update=extend_schema(
+        request=CaseUpdateSerializer,
+        responses={200: CaseSerializer, **errors(400, 404, 409)},
+        description="Set the case's `complexity`, the only field changed here (any other is a 400). For "
+        "whoever may close the case, its team's leaders and admins; the caseworker's load follows at once "
+        "and may pass the cap (an alert follows). A closed case is a 409.",
     ),
 )
 class CaseViewSet(
@@ -169,8 +178,18 @@ class CaseViewSet(
             programme=data["programme"],
             target_group=data.get("target_group") or "",
             by=request.user,
+            complexity=data["complexity"],
         )
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        case = self.get_object()
+        if not rules.may_set_complexity(request.user, case=case):
+            raise PermissionDenied("Only the caseworker holding the case, its team leaders or an admin may change it.")
+        changes = validated(CaseUpdateSerializer, request, partial=True)
+        if "complexity" in changes:
+            case = allocation_services.case_set_complexity(case=case, complexity=changes["complexity"], by=request.user)
+        return Response(CaseSerializer(case).data)
 
     @extend_schema(
         request=CaseReassignSerializer,

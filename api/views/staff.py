@@ -180,6 +180,9 @@ _ROLE = OpenApiParameter("role", OpenApiTypes.STR, OpenApiParameter.PATH, enum=R
         parameters=[_ROLE],
         request=PolicyUpdateSerializer,
         responses={200: PolicySerializer, **errors(400, 404)},
+        description="Change a policy: its cap, what a case weighs by complexity (any of them), the "
+        "new-colleague reduction. Every caseworker of the role follows at once: caps, and the weight of "
+        "their open cases; whoever is left over cap is alerted, and room that appears drains the queue.",
     ),
 )
 class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -199,5 +202,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def partial_update(self, request, *args, **kwargs):
         policy = self.get_object()
-        cap = validated(PolicyUpdateSerializer, request)["cap"]
-        return Response(PolicySerializer(allocation_services.policy_set_cap(role=policy.role, cap=cap)).data)
+        changes = validated(PolicyUpdateSerializer, request)
+        if changes:  # a PATCH that names nothing changes nothing (no caseworker row is locked)
+            policy = allocation_services.policy_update(role=policy.role, **changes)
+        return Response(PolicySerializer(policy).data)
