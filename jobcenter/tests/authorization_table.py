@@ -74,6 +74,7 @@ TABLE: dict[str, list[Row]] = {
     "web:case_reassign": [
         Row("POST", "case", page(403, 302, 404, 404, 302), {"caseworker": "other", "reason": "leave"})
     ],
+    "web:case_set_complexity": [Row("POST", "case", page(302, 302, 404, 404, 302), {"complexity": "simple"})],
     "web:case_reveal_cpr": [Row("POST", "case", page(*SCOPED), {"purpose": "Phone call"})],
     # the casework pages: whoever sees the case writes its journal and books and marks its meetings
     "web:journal_write": [Row("POST", "case", page(302, 302, 404, 404, 302), {"kind": "note", "text": "Samtale"})],
@@ -186,7 +187,11 @@ TABLE: dict[str, list[Row]] = {
             json=True,
         ),
     ],
-    "api:case-detail": [Row("GET", "case", api(*SCOPED))],
+    "api:case-detail": [
+        Row("GET", "case", api(*SCOPED)),
+        # how demanding the case is: whoever may close it (its caseworker, its leaders, admins)
+        Row("PATCH", "case", api(*SCOPED), {"complexity": "simple"}, json=True),
+    ],
     "api:case-history": [Row("GET", "case", api(*SCOPED))],
     "api:case-close": [Row("POST", "case", api(*SCOPED), {"outcome": "job"}, json=True)],
     "api:case-reassign": [Row("POST", "case", api(403, 200, 404, 404, 200), {"caseworker": "other"}, json=True)],

@@ -53,6 +53,7 @@ WRITES: dict[str, dict[str, str | None]] = {
     "api:citizen-list": {"POST": None},
     "api:citizen-reveal-cpr": {"POST": "citizen"},
     "api:case-list": {"POST": None},
+    "api:case-detail": {"PATCH": "case"},
     "api:case-reassign": {"POST": "case"},
     "api:case-close": {"POST": "case"},
     "api:case-journal-list": {"POST": "journal"},
