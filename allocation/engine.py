@@ -315,11 +315,12 @@ class _WeightedSearch:
     For each giver the options are the sets of its cases whose weights cover its excess,
     smallest first and, among equally many, the most recent first (combinations in the order
     of recency); then giving up on that giver. A set is taken only if all its cases can be
-    placed on receivers with room (a depth-first placement, receivers in ranking order, with
-    backtracking). The first complete plan found is the greedy one's shape; the search goes
-    on while a plan with fewer caseworkers over cap, or as few and fewer moves, may exist, and
-    stops at the budget with the best plan so far. A giver left over cap then still gives
-    what fits, most recent first, so that its excess shrinks as in the greedy pass.
+    placed on receivers with room; every distinct placement is tried (receivers in ranking
+    order first), since where one giver's cases go decides what room the next one finds. The
+    first complete plan found is the greedy one's shape; the search goes on while a plan with
+    fewer caseworkers over cap, or as few and fewer moves, may exist, and stops at the budget
+    with the best plan so far. A giver left over cap then still gives what fits, most recent
+    first, so that its excess shrinks as in the greedy pass.
     """
 
     def __init__(self, members: Sequence[Member], *, include_on_leave: bool, budget: int):
@@ -377,14 +378,12 @@ class _WeightedSearch:
             return
         giver = self.givers[index]
         for option in self._options(giver):
-            placed = self._place(giver, option, 0, [])
-            if placed is None:
-                continue
-            for move in placed:
-                self._apply(move, giver, +1)
-            self._search(index + 1, over, moved + len(placed), moves + placed)
-            for move in placed:
-                self._apply(move, giver, -1)
+            for placed in self._placements(giver, option, 0, [], set()):
+                for move in placed:
+                    self._apply(move, giver, +1)
+                self._search(index + 1, over, moved + len(placed), moves + placed)
+                for move in placed:
+                    self._apply(move, giver, -1)
         self._search(index + 1, over + 1, moved, moves)
 
     def _options(self, giver: Member):
@@ -419,22 +418,38 @@ class _WeightedSearch:
         ]
         return sorted((c for c in candidates if c.eligible), key=load_key)
 
-    def _place(self, giver: Member, option, position: int, placed: list[Move]) -> list[Move] | None:
-        """Moves that put every case of `option` on a receiver with room, or None."""
+    def _placements(self, giver: Member, option, position: int, placed: list[Move], seen: set):
+        """Every way to put each case of `option` on a receiver with room, best receivers
+        first, one per distinct outcome (the receivers' loads and counts after it): where a
+        case goes changes the room left for the givers after this one. Lazily, so that the
+        first placement costs what it did when it was the only one tried."""
         if position == len(option):
-            return list(placed)
+            outcome = tuple((self.load[r.id], self.count[r.id]) for r in self.receivers)
+            if outcome in seen:
+                return
+            seen.add(outcome)
+            # The caller applies the moves itself (`_apply`): hand them over with the
+            # receivers as they were, and take the placement back up afterwards.
+            self._receive(placed, -1)
+            try:
+                yield list(placed)
+            finally:
+                self._receive(placed, +1)
+            return
         case = option[position]
         for target in self._receivers_for(case):
             self._tick()
             move = Move(case.id, giver.id, target.id, target.weight)
-            self.load[target.id] += target.weight
-            self.count[target.id] += 1
-            found = self._place(giver, option, position + 1, [*placed, move])
-            self.load[target.id] -= target.weight
-            self.count[target.id] -= 1
-            if found is not None:
-                return found
-        return None
+            self._receive([move], +1)
+            try:
+                yield from self._placements(giver, option, position + 1, [*placed, move], seen)
+            finally:
+                self._receive([move], -1)
+
+    def _receive(self, moves: list[Move], sign: int) -> None:
+        for move in moves:
+            self.load[move.to_caseworker_id] += sign * move.weight
+            self.count[move.to_caseworker_id] += sign
 
     def _apply(self, move: Move, giver: Member, sign: int) -> None:
         held = next(c.weight for c in giver.cases if c.id == move.case_id)
