@@ -333,7 +333,8 @@ class _WeightedSearch:
         self.receivers = [m for m in members if m.id not in giver_ids]
         self.load = {m.id: m.load for m in members}
         self.count = {m.id: m.open_cases for m in members}
-        self.best: tuple[tuple[int, int], list[Move]] | None = None
+        # ((over, moves), the moves, the recency key): see `_search`.
+        self.best: tuple[tuple[int, int], list[Move], tuple] | None = None
         # The fewest cases each giver could possibly give (its heaviest first), for the bound.
         self.least = [self._least_cases(g) for g in self.givers]
 
@@ -367,24 +368,36 @@ class _WeightedSearch:
         if self.budget < 0:
             raise _BudgetSpent
 
-    def _search(self, index: int, over: int, moved: int, moves: list[Move]) -> None:
+    def _search(self, index: int, over: int, moved: int, moves: list[Move], key: tuple = ()) -> None:
+        """`key` says, giver by giver, which option was taken: (how many cases, their
+        positions newest first), or past every option when the giver was given up. Among
+        plans as good, the one with the least key wins: per giver in id order the fewest
+        and then the most recent cases, whatever the receivers (the first placement found
+        among those of equal key, so the best-ranked receivers)."""
         self._tick()
         if self.best is not None:
             bound = (over, moved + sum(self.least[index:]))
-            if bound >= self.best[0]:
+            if bound > self.best[0] or (bound == self.best[0] and key > self.best[2][: len(key)]):
+                return
+            if index == len(self.givers) and bound == self.best[0] and key == self.best[2]:
                 return
         if index == len(self.givers):
-            self.best = ((over, moved), list(moves))
+            self.best = ((over, moved), list(moves), key)
             return
         giver = self.givers[index]
         for option in self._options(giver):
             for placed in self._placements(giver, option, 0, [], set()):
                 for move in placed:
                     self._apply(move, giver, +1)
-                self._search(index + 1, over, moved + len(placed), moves + placed)
+                self._search(index + 1, over, moved + len(placed), moves + placed, (*key, self._key(giver, option)))
                 for move in placed:
                     self._apply(move, giver, -1)
-        self._search(index + 1, over + 1, moved, moves)
+        self._search(index + 1, over + 1, moved, moves, (*key, (len(giver.cases) + 1,)))
+
+    @staticmethod
+    def _key(giver: Member, option) -> tuple:
+        position = {case.id: i for i, case in enumerate(_recent_first(giver.cases))}
+        return (len(option), tuple(sorted(position[case.id] for case in option)))
 
     def _options(self, giver: Member):
         """Sets of the giver's cases that cover its excess: fewest first, then most recent."""
