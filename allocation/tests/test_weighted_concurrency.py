@@ -35,8 +35,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROLE = "flere_skal_med"
 WEIGHTS = {"simple": Decimal("0.5"), "complex": Decimal("1"), "very_complex": Decimal("2")}
 COMPLEXITIES = list(Complexity.values)
-# A round of 200 intakes takes several seconds on two cores: 3 rounds each by default, more
-# with JOBCENTER_WEIGHT_ROUNDS (10 each were run when these tests were written).
+# The issue asks for the exact variant (200 very complex intakes, 50 weighted slots) "20
+# times": 20 rounds by default (JOBCENTER_WEIGHT_EXACT_ROUNDS for more or fewer). A round of
+# 200 intakes takes several seconds on two cores, so the mixed variant runs 3 by default
+# (JOBCENTER_WEIGHT_ROUNDS; 10 were run when these tests were written).
+EXACT_ROUNDS = int(os.environ.get("JOBCENTER_WEIGHT_EXACT_ROUNDS", "20"))
 ROUNDS = int(os.environ.get("JOBCENTER_WEIGHT_ROUNDS", "3"))
 
 
@@ -107,7 +110,7 @@ def _check_pool(jobcenter, citizens, run, round_no):
 
 
 def test_200_simultaneous_very_complex_intakes_fill_exactly_50_weighted_slots_in_every_round():
-    for round_no in range(ROUNDS):
+    for round_no in range(EXACT_ROUNDS):
         jobcenter = _pool(round_no)
         citizens = make_citizens(jobcenter, 200)
         run = run_concurrently(_intakes(citizens, ["very_complex"] * 200))
