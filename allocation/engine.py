@@ -315,11 +315,12 @@ class _WeightedSearch:
     For each giver the options are the sets of its cases whose weights cover its excess,
     smallest first and, among equally many, the most recent first (combinations in the order
     of recency); then giving up on that giver. A set is taken only if all its cases can be
-    placed on receivers with room (a depth-first placement, receivers in ranking order, with
-    backtracking). The first complete plan found is the greedy one's shape; the search goes
-    on while a plan with fewer caseworkers over cap, or as few and fewer moves, may exist, and
-    stops at the budget with the best plan so far. A giver left over cap then still gives
-    what fits, most recent first, so that its excess shrinks as in the greedy pass.
+    placed on receivers with room; every distinct placement is tried (receivers in ranking
+    order first), since where one giver's cases go decides what room the next one finds. The
+    first complete plan found is the greedy one's shape; the search goes on while a plan with
+    fewer caseworkers over cap, or as few and fewer moves, may exist, and stops at the budget
+    with the best plan so far. A giver left over cap then still gives what fits, most recent
+    first, so that its excess shrinks as in the greedy pass.
     """
 
     def __init__(self, members: Sequence[Member], *, include_on_leave: bool, budget: int):
@@ -332,7 +333,8 @@ class _WeightedSearch:
         self.receivers = [m for m in members if m.id not in giver_ids]
         self.load = {m.id: m.load for m in members}
         self.count = {m.id: m.open_cases for m in members}
-        self.best: tuple[tuple[int, int], list[Move]] | None = None
+        # ((over, moves), the moves, the recency key): see `_search`.
+        self.best: tuple[tuple[int, int], list[Move], tuple] | None = None
         # The fewest cases each giver could possibly give (its heaviest first), for the bound.
         self.least = [self._least_cases(g) for g in self.givers]
 
@@ -366,26 +368,36 @@ class _WeightedSearch:
         if self.budget < 0:
             raise _BudgetSpent
 
-    def _search(self, index: int, over: int, moved: int, moves: list[Move]) -> None:
+    def _search(self, index: int, over: int, moved: int, moves: list[Move], key: tuple = ()) -> None:
+        """`key` says, giver by giver, which option was taken: (how many cases, their
+        positions newest first), or past every option when the giver was given up. Among
+        plans as good, the one with the least key wins: per giver in id order the fewest
+        and then the most recent cases, whatever the receivers (the first placement found
+        among those of equal key, so the best-ranked receivers)."""
         self._tick()
         if self.best is not None:
             bound = (over, moved + sum(self.least[index:]))
-            if bound >= self.best[0]:
+            if bound > self.best[0] or (bound == self.best[0] and key > self.best[2][: len(key)]):
+                return
+            if index == len(self.givers) and bound == self.best[0] and key == self.best[2]:
                 return
         if index == len(self.givers):
-            self.best = ((over, moved), list(moves))
+            self.best = ((over, moved), list(moves), key)
             return
         giver = self.givers[index]
         for option in self._options(giver):
-            placed = self._place(giver, option, 0, [])
-            if placed is None:
-                continue
-            for move in placed:
-                self._apply(move, giver, +1)
-            self._search(index + 1, over, moved + len(placed), moves + placed)
-            for move in placed:
-                self._apply(move, giver, -1)
-        self._search(index + 1, over + 1, moved, moves)
+            for placed in self._placements(giver, option, 0, [], set()):
+                for move in placed:
+                    self._apply(move, giver, +1)
+                self._search(index + 1, over, moved + len(placed), moves + placed, (*key, self._key(giver, option)))
+                for move in placed:
+                    self._apply(move, giver, -1)
+        self._search(index + 1, over + 1, moved, moves, (*key, (len(giver.cases) + 1,)))
+
+    @staticmethod
+    def _key(giver: Member, option) -> tuple:
+        position = {case.id: i for i, case in enumerate(_recent_first(giver.cases))}
+        return (len(option), tuple(sorted(position[case.id] for case in option)))
 
     def _options(self, giver: Member):
         """Sets of the giver's cases that cover its excess: fewest first, then most recent."""
@@ -419,22 +431,38 @@ class _WeightedSearch:
         ]
         return sorted((c for c in candidates if c.eligible), key=load_key)
 
-    def _place(self, giver: Member, option, position: int, placed: list[Move]) -> list[Move] | None:
-        """Moves that put every case of `option` on a receiver with room, or None."""
+    def _placements(self, giver: Member, option, position: int, placed: list[Move], seen: set):
+        """Every way to put each case of `option` on a receiver with room, best receivers
+        first, one per distinct outcome (the receivers' loads and counts after it): where a
+        case goes changes the room left for the givers after this one. Lazily, so that the
+        first placement costs what it did when it was the only one tried."""
         if position == len(option):
-            return list(placed)
+            outcome = tuple((self.load[r.id], self.count[r.id]) for r in self.receivers)
+            if outcome in seen:
+                return
+            seen.add(outcome)
+            # The caller applies the moves itself (`_apply`): hand them over with the
+            # receivers as they were, and take the placement back up afterwards.
+            self._receive(placed, -1)
+            try:
+                yield list(placed)
+            finally:
+                self._receive(placed, +1)
+            return
         case = option[position]
         for target in self._receivers_for(case):
             self._tick()
             move = Move(case.id, giver.id, target.id, target.weight)
-            self.load[target.id] += target.weight
-            self.count[target.id] += 1
-            found = self._place(giver, option, position + 1, [*placed, move])
-            self.load[target.id] -= target.weight
-            self.count[target.id] -= 1
-            if found is not None:
-                return found
-        return None
+            self._receive([move], +1)
+            try:
+                yield from self._placements(giver, option, position + 1, [*placed, move], seen)
+            finally:
+                self._receive([move], -1)
+
+    def _receive(self, moves: list[Move], sign: int) -> None:
+        for move in moves:
+            self.load[move.to_caseworker_id] += sign * move.weight
+            self.count[move.to_caseworker_id] += sign
 
     def _apply(self, move: Move, giver: Member, sign: int) -> None:
         held = next(c.weight for c in giver.cases if c.id == move.case_id)

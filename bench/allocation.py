@@ -1,17 +1,22 @@
 """Allocation throughput against PostgreSQL's own limit.
 
-    python bench/allocation.py [--workers 8] [--cases 20000] [--database-url postgres://...]
+    python bench/allocation.py [--workers 8] [--cases 20000] [--weights both] [--database-url postgres://...]
 
 Builds a jobcenter sized like Copenhagen (docs/domain.md) in a database of its own, lets N
 worker processes (and, with --threads, N threads of one process) allocate M cases through
-`allocation.services.case_create`, and checks that no caseworker ended above cap and that
-no counter drifted. Then it runs pgbench's TPC-B with the same number of clients against
+`allocation.services.case_create`, and checks that no caseworker ended with a load above cap
+and that no counter (open cases, load) drifted. Then it runs pgbench's TPC-B with the same number of clients against
 the same server for comparison, at scale 1 and at scale = clients, and prints
 allocations/s ÷ pgbench tps for each (target ≥ 0.5).
 
 The jobcenter has a history (`--history` closed cases), and `--returning` percent of the
 intakes are citizens of that history coming back to their earlier caseworker.
 `--profile N` runs N intakes in one process under cProfile and prints where the time goes.
+
+`--weights`: `none` runs with every weight 1 and every intake complex (a case counts 1, as
+before weights); `mix` sets the policy weights simple 0.5, complex 1, very complex 2 and takes
+in a realistic mix (30 % simple, 50 % complex, 20 % very complex); `both` (the default) runs
+the two one after the other on the same jobcenter and prints them side by side.
 
 Exit status 1 when a cap was exceeded, a counter drifted or an intake failed.
 """
@@ -54,6 +59,10 @@ UNITS = [
 # Share of intakes per programme: psychiatric has more demand than room, so part of the run
 # exercises the queue, as in real life.
 PROGRAMME_MIX = [("standard", 50), ("flere_skal_med", 35), ("psychiatric", 10), ("trial", 5)]
+# The weighted run: weights of every role's policy, and the share of intakes per complexity.
+WEIGHTS = {"simple": "0.5", "complex": "1", "very_complex": "2"}
+UNWEIGHTED = {"simple": "1", "complex": "1", "very_complex": "1"}
+COMPLEXITY_MIX = [("simple", 30), ("complex", 50), ("very_complex", 20)]
 
 
 @dataclass
@@ -230,32 +239,63 @@ def synthetic_cprs(count: int):
             day, serial = day + datetime.timedelta(days=1), 0
 
 
-def reset_cases(workload: Workload) -> None:
+def reset_cases(workload: Workload, weights: dict[str, str] | None = None) -> None:
     """Back to the history only, so that a second run meets the same jobcenter, with fresh
-    statistics as a jobcenter in use has them."""
+    statistics as a jobcenter in use has them. Both counters go back to zero (no case is open),
+    and with `weights` every role's policy gets them (through the service, which copies them
+    onto the caseworkers; with no open case left there is nothing to weigh again)."""
     from django.db import connection
+
+    from allocation import services
+    from staff.models import Role
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM allocation_caseassignment WHERE case_id > %s", [workload.history_case_max])
         cursor.execute("DELETE FROM cases_case WHERE id > %s", [workload.history_case_max])
-        cursor.execute("UPDATE staff_caseworker SET open_cases = 0")
+        cursor.execute("UPDATE staff_caseworker SET open_cases = 0, load_hundredths = 0")
+    if weights is not None:
+        for role in Role.values:
+            services.policy_update(role=role, weights=weights)
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+
+
+def complexities(count: int, *, mixed: bool, seed: int = 20261202) -> list[str]:
+    """`count` complexities: all complex, or COMPLEXITY_MIX's shares exactly, shuffled
+    (deterministically) so that neither programme nor returning citizens line up with one."""
+    import random
+
+    if not mixed:
+        return ["complex"] * count
+    wheel = [complexity for complexity, share in COMPLEXITY_MIX for _ in range(share)]
+    drawn = [wheel[i * len(wheel) // count] for i in range(count)]
+    random.Random(seed).shuffle(drawn)
+    return drawn
+
+
+def with_complexities(items: list[tuple[int, str]], *, mixed: bool) -> list[tuple[int, str, str]]:
+    return [(c, p, k) for (c, p), k in zip(items, complexities(len(items), mixed=mixed), strict=True)]
 
 
 # --- Allocating ---------------------------------------------------------------------------
 
 
-def allocate(items: list[tuple[int, str]]) -> tuple[list[float], list[str]]:
-    """Intake of each (citizen, programme) through the service; latencies in seconds."""
+def allocate(items: list[tuple[int, str, str]]) -> tuple[list[float], list[str]]:
+    """Intake of each (citizen, programme, complexity) through the service; latencies in seconds."""
     from allocation import services
     from cases.models import Citizen
 
-    citizens = {c.pk: c for c in Citizen.objects.filter(pk__in=[i for i, _ in items]).only("id", "jobcenter_id")}
+    citizens = {c.pk: c for c in Citizen.objects.filter(pk__in=[i for i, *_ in items]).only("id", "jobcenter_id")}
     latencies, errors = [], []
-    for citizen_id, programme in items:
+    for citizen_id, programme, complexity in items:
         start = time.perf_counter()
         try:
-            services.case_create(citizen=citizens[citizen_id], programme=programme, target_group="aktivitetsparat")
+            services.case_create(
+                citizen=citizens[citizen_id],
+                programme=programme,
+                target_group="aktivitetsparat",
+                complexity=complexity,
+            )
         except Exception as error:  # a benchmark reports failures instead of stopping at the first
             errors.append(f"{type(error).__name__}: {error}")
         latencies.append(time.perf_counter() - start)
@@ -272,7 +312,7 @@ def _process_worker(items, barrier, results) -> None:
     results.put((latencies, errors, ALERT_TRIGGERS["count"]))
 
 
-def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
+def run_processes(items: list[tuple[int, str, str]], workers: int, label: str = "processes") -> RunResult:
     from django.db import connections
 
     connections.close_all()  # children must not share the parent's socket
@@ -287,7 +327,7 @@ def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
     seconds = time.perf_counter() - start
     for proc in procs:
         proc.join()
-    result = RunResult("processes", workers, len(items), seconds)
+    result = RunResult(label, workers, len(items), seconds)
     for latencies, errors, alert_checks in collected:
         result.latencies += latencies
         result.errors += errors
@@ -295,7 +335,7 @@ def run_processes(items: list[tuple[int, str]], workers: int) -> RunResult:
     return result
 
 
-def run_threads(items: list[tuple[int, str]], workers: int) -> RunResult:
+def run_threads(items: list[tuple[int, str, str]], workers: int, label: str = "threads") -> RunResult:
     from django.db import connection
 
     barrier = threading.Barrier(workers + 1)
@@ -316,7 +356,7 @@ def run_threads(items: list[tuple[int, str]], workers: int) -> RunResult:
     start = time.perf_counter()
     for thread in threads:
         thread.join()
-    result = RunResult("threads", workers, len(items), time.perf_counter() - start)
+    result = RunResult(label, workers, len(items), time.perf_counter() - start)
     for latencies, errors in collected:
         result.latencies += latencies
         result.errors += errors
@@ -324,22 +364,34 @@ def run_threads(items: list[tuple[int, str]], workers: int) -> RunResult:
     return result
 
 
-def check_outcome() -> dict[str, int]:
-    from django.db.models import Count, F, Q
+def within_cap() -> set[int]:
+    """Caseworkers whose load is within cap (before a run: everyone, no case being open)."""
+    from django.db.models import F
+
+    from staff.models import Caseworker
+
+    return set(Caseworker.objects.filter(load_hundredths__lte=F("cap") * 100).values_list("pk", flat=True))
+
+
+def check_outcome(was_within_cap: set[int]) -> dict[str, int]:
+    """Nobody who was within cap passed it: neither the maintained load nor the real one (the
+    open cases' weights; with weights, open cases may outnumber the cap). No counter drifted
+    (`caseload_drift` compares both counters with the open cases)."""
+    from django.db.models import Q, Sum
+    from django.db.models.functions import Coalesce
 
     from allocation.reconcile import caseload_drift
     from cases.models import Case
     from staff.models import Caseworker
 
-    real_over_cap = (
-        Caseworker.objects.annotate(real=Count("cases", filter=Q(cases__status="open")))
-        .filter(real__gt=F("cap"))
-        .count()
-    )
+    rows = Caseworker.objects.annotate(
+        real=Coalesce(Sum("cases__weight_hundredths", filter=Q(cases__status="open")), 0)
+    ).values_list("pk", "load_hundredths", "real", "cap")
+    over_cap = [pk for pk, load, real, cap in rows if pk in was_within_cap and max(load, real) > cap * 100]
     return {
         "open": Case.objects.filter(status="open").count(),
         "queued": Case.objects.filter(status="queued").count(),
-        "cap_violations": real_over_cap,
+        "cap_violations": len(over_cap),
         "drift": len(caseload_drift()),
     }
 
@@ -370,7 +422,7 @@ def report(result: RunResult, outcome: dict[str, int]) -> None:
 # --- Profile ------------------------------------------------------------------------------
 
 
-def profile(items: list[tuple[int, str]]) -> None:
+def profile(items: list[tuple[int, str, str]]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -426,6 +478,29 @@ def run_pgbench(url: str, *, clients: int, seconds: int, scale: int) -> float:
     return float(match.group(1))
 
 
+def side_by_side(results: list[tuple[str, RunResult]], measured: dict[int, float]) -> None:
+    """The unweighted and the weighted run of each kind (processes, threads) in two columns."""
+    kinds = dict.fromkeys(result.label.split(",")[0] for _, result in results)
+    for kind in kinds:
+        pair = {mode: result for mode, result in results if result.label.startswith(f"{kind},")}
+        plain, weighted = pair["none"], pair["mix"]
+        rows = [("allocations/s", f"{plain.rate:.0f}", f"{weighted.rate:.0f}")]
+        for q, name in ((0.5, "p50 ms"), (0.95, "p95 ms")):
+            rows.append(
+                (
+                    name,
+                    f"{percentile(plain.latencies, q) * 1000:.2f}",
+                    f"{percentile(weighted.latencies, q) * 1000:.2f}",
+                )
+            )
+        for scale, tps in measured.items():
+            rows.append((f"÷ pgbench (scale {scale})", f"{plain.rate / tps:.2f}", f"{weighted.rate / tps:.2f}"))
+        rows.append(("weighted ÷ unweighted", "", f"{weighted.rate / plain.rate if plain.rate else 0:.2f}"))
+        print(f"[compare] {kind}: {'':24} {'unweighted':>12} {'weighted':>12}")
+        for name, left, right in rows:
+            print(f"[compare] {kind}: {name:24} {left:>12} {right:>12}")
+
+
 # --- Main ---------------------------------------------------------------------------------
 
 
@@ -441,6 +516,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--returning", type=float, default=10, metavar="PCT", help="Share of intakes that are returning citizens."
     )
     parser.add_argument("--threads", action="store_true", help="Also run the workers as threads of one process.")
+    parser.add_argument(
+        "--weights",
+        choices=["none", "mix", "both"],
+        default="both",
+        help="none: every weight 1, every intake complex; mix: weights 0.5/1/2 and 30/50/20 %% "
+        "simple/complex/very complex intakes; both (default): the two, side by side.",
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="Profile N intakes in one process.")
     parser.add_argument("--pgbench-seconds", type=int, default=12)
     parser.add_argument(
@@ -479,20 +561,34 @@ def main(argv=None) -> int:
     )
     count_alert_triggers()
     failed = False
-    results = []
+    results: list[tuple[str, RunResult]] = []
+    modes = ["none", "mix"] if args.weights == "both" else [args.weights]
     runs = [run_processes] + ([run_threads] if args.threads else [])
-    for run in runs:
-        reset_cases(workload)
-        ALERT_TRIGGERS["count"] = 0
-        result = run(items, args.workers)
-        outcome = check_outcome()
-        report(result, outcome)
-        results.append(result)
-        failed |= bool(outcome["cap_violations"] or outcome["drift"] or result.errors)
-        failed |= outcome["open"] + outcome["queued"] != len(items)
+    for mode in modes:
+        mixed = mode == "mix"
+        weighted = with_complexities(items, mixed=mixed)
+        if mixed:
+            shares = {k: sum(1 for *_, x in weighted if x == k) for k, _ in COMPLEXITY_MIX}
+            print(
+                f"[weights] weighted run: weights {', '.join(f'{k} {w}' for k, w in WEIGHTS.items())}; intakes "
+                + ", ".join(f"{k}: {n}" for k, n in shares.items())
+            )
+        for run in runs:
+            reset_cases(workload, weights=WEIGHTS if mixed else UNWEIGHTED)
+            ALERT_TRIGGERS["count"] = 0
+            label = f"{run.__name__.removeprefix('run_')}, {'weighted' if mixed else 'unweighted'}"
+            was_within_cap = within_cap()
+            result = run(weighted, args.workers, label=label)
+            outcome = check_outcome(was_within_cap)
+            report(result, outcome)
+            results.append((mode, result))
+            failed |= bool(outcome["cap_violations"] or outcome["drift"] or result.errors)
+            failed |= outcome["open"] + outcome["queued"] != len(items)
     if args.profile:
-        reset_cases(workload)
-        profile(items[: args.profile])
+        mixed = modes[-1] == "mix"
+        reset_cases(workload, weights=WEIGHTS if mixed else UNWEIGHTED)
+        profile(with_complexities(items, mixed=mixed)[: args.profile])
+    measured: dict[int, float] = {}
     if not args.no_pgbench:
         from django.db import connections
 
@@ -502,13 +598,15 @@ def main(argv=None) -> int:
             scale: run_pgbench(args.database_url, clients=args.workers, seconds=args.pgbench_seconds, scale=scale)
             for scale in dict.fromkeys(scales)
         }
-        for result in results:
+        for _mode, result in results:
             for scale, tps in measured.items():
                 ratio = result.rate / tps if tps else 0.0
                 print(
                     f"[ratio] {result.label}: {result.rate:.0f} allocations/s ÷ {tps:.0f} pgbench tps "
                     f"(scale {scale}) = {ratio:.2f} (target ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
                 )
+    if len(modes) == 2:
+        side_by_side(results, measured)
     print("FAILED: a cap was exceeded, a counter drifted or an intake failed." if failed else "OK")
     return 1 if failed else 0
 
