@@ -266,6 +266,10 @@ def case_set_complexity(*, case: Case, complexity: str, by=None) -> Case:
     )
     if lighter and _after_capacity_rose(caseworker_ids=[holder_id]):
         new_cases.after_commit()
+    if changed.status == CaseStatus.QUEUED:
+        # A queued case that now weighs less may fit where it did not: it is tried at once.
+        queue_drain(pool=Pool(changed.jobcenter_id, changed.programme))
+        changed.refresh_from_db()
     if heavier:
         prompt_check.after_commit(team_ids={Caseworker.objects.values_list("team_id", flat=True).get(pk=holder_id)})
     return changed
