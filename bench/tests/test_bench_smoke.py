@@ -45,11 +45,15 @@ def test_the_benchmark_runs_and_finds_no_violation():
         output = completed.stdout
         assert completed.returncode == 0, completed.stdout + completed.stderr
         assert "a history of 40 closed cases, 50 intakes" in output and "10 returning citizens" in output
+        # each kind of run without weights and with the realistic mix of complexities
         for label in ("processes", "threads"):
-            assert f"[{label}] 50 intakes by 2 workers" in output
-            assert f"[{label}] open 50, queued 0, cap violations: 0, drift: 0, errors: 0" in output
+            for weights in ("unweighted", "weighted"):
+                assert f"[{label}, {weights}] 50 intakes by 2 workers" in output
+                assert f"[{label}, {weights}] open 50, queued 0, cap violations: 0, drift: 0, errors: 0" in output
+            assert f"[compare] {label}: weighted ÷ unweighted" in output
         assert "[profile]" in output and "SQL statements per intake" in output
-        assert "[pgbench] TPC-B" in output and "[ratio] processes:" in output
+        assert "[pgbench] TPC-B" in output
+        assert "[ratio] processes, unweighted:" in output and "[ratio] processes, weighted:" in output
         assert output.rstrip().endswith("OK")
     finally:
         _drop(url)
