@@ -7,15 +7,17 @@ enforce the rules of the data itself.
 
 from __future__ import annotations
 
+import random
+import time as time_module
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseStatus
-from core.db import violated_constraint
+from core.db import is_deadlock, violated_constraint
 
 from .errors import CorrectsAnotherCase, MeetingCaseNotOpen, MeetingNotPlanned, MeetingNotStarted, MeetingOverlaps
 from .models import (
@@ -105,6 +107,24 @@ def meeting_book(
             }
         )
     ends_at = starts_at + timedelta(minutes=duration_minutes)
+    booking = {"kind": kind, "channel": channel, "location": location, "by": by}
+    # Concurrent bookings of one time check the exclusion constraint against each other's
+    # uncommitted rows; with three or more PostgreSQL may break the wait by aborting one as a
+    # deadlock. That booking is tried again, and then sees the winner and is refused.
+    for attempt in range(_DEADLOCK_ATTEMPTS):
+        try:
+            return _meeting_book_once(case=case, starts_at=starts_at, ends_at=ends_at, **booking)
+        except OperationalError as error:
+            if connection.in_atomic_block or attempt == _DEADLOCK_ATTEMPTS - 1 or not is_deadlock(error):
+                raise
+            time_module.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+_DEADLOCK_ATTEMPTS = 6
+
+
+def _meeting_book_once(*, case: Case, starts_at, ends_at, kind, channel, location, by) -> Meeting:
     with transaction.atomic():
         # The case row, locked: a close or a reassignment waits for the booking, or the
         # booking sees its result.

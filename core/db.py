@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 
 from django.apps import apps
-from django.db import IntegrityError, connection, models
+from django.db import IntegrityError, OperationalError, connection, models
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|(?P<columns>.+))")
+
+
+def is_deadlock(error: OperationalError) -> bool:
+    """Whether PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01)."""
+    cause = error.__cause__
+    return (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) == "40P01"
 
 
 def violated_constraint(error: IntegrityError) -> str | None:
