@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +71,12 @@ def hundredths(value) -> int:
 
 def from_hundredths(value: int) -> Decimal:
     return (Decimal(value) / HUNDREDTHS).quantize(Decimal("0.01"))
+
+
+def load_number(hundredths: int) -> str:
+    """A load as people read it: 42,5 and 40, not 42,50 and 40,00 (the locale's decimal mark)."""
+    decimals = 0 if hundredths % HUNDREDTHS == 0 else (1 if hundredths % 10 == 0 else 2)
+    return number_format(Decimal(hundredths) / HUNDREDTHS, decimal_pos=decimals)
 
 
 def _weight_field(label):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import HUNDREDTHS, CaseloadPolicy, Caseworker, CaseworkerStatus, Team
+from .models import DEFAULT_POLICY_CAPS, HUNDREDTHS, CaseloadPolicy, Caseworker, CaseworkerStatus, Role, Team
 
 # A team is over its limit while anyone in it is over cap or its load exceeds its capacity
 # (with every weight 1, the load is the open cases).
@@ -47,11 +48,29 @@ def weights_in_use() -> bool:
     return any(policy.weighted for policy in CaseloadPolicy.objects.all())
 
 
+def new_hire_until(*, started_on: datetime.date, months: int) -> datetime.date | None:
+    """The first day a colleague who started on `started_on` is no longer new (None: never new)."""
+    if not months:
+        return None
+    return started_on + relativedelta(months=months)
+
+
+def is_new_hire(*, started_on: datetime.date, policy: CaseloadPolicy | None, today: datetime.date) -> bool:
+    if policy is None or policy.new_hire_share >= 1:
+        return False
+    until = new_hire_until(started_on=started_on, months=policy.new_hire_months)
+    return until is not None and today < until
+
+
+def policy_for(role: str) -> CaseloadPolicy:
+    """The role's policy, or the default one (not saved) when none is stored."""
+    policy = CaseloadPolicy.objects.filter(role=role).first()
+    return policy if policy is not None else CaseloadPolicy(role=role, cap=DEFAULT_POLICY_CAPS[Role(role)])
+
+
 def new_hire_reduction(*, caseworker: Caseworker, policy: CaseloadPolicy | None = None, today=None):
     """`(until, share)` while the caseworker's cap is reduced as a new colleague's, else None:
     the first day they carry the full cap, and the share of it they carry now."""
-    from .services import is_new_hire, new_hire_until, policy_for
-
     if caseworker.cap_override is not None:
         return None
     policy = policy or policy_for(caseworker.role)

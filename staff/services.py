@@ -10,7 +10,6 @@ import datetime
 import math
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from .models import (
     hundredths,
     weight_column,
 )
+from .selectors import is_new_hire, policy_for
 
 User = get_user_model()
 
@@ -50,26 +50,6 @@ def effective_cap(
         return cap_override
     share = Decimal(str(new_hire_share)) if new_hire_share is not None else Decimal(1)
     return math.floor(Decimal(policy_cap) * Decimal(str(fte)) * share)
-
-
-def new_hire_until(*, started_on: datetime.date, months: int) -> datetime.date | None:
-    """The first day a colleague who started on `started_on` is no longer new (None: never new)."""
-    if not months:
-        return None
-    return started_on + relativedelta(months=months)
-
-
-def is_new_hire(*, started_on: datetime.date, policy: CaseloadPolicy | None, today: datetime.date) -> bool:
-    if policy is None or policy.new_hire_share >= 1:
-        return False
-    until = new_hire_until(started_on=started_on, months=policy.new_hire_months)
-    return until is not None and today < until
-
-
-def policy_for(role: str) -> CaseloadPolicy:
-    """The role's policy, or the default one (not saved) when none is stored."""
-    policy = CaseloadPolicy.objects.filter(role=role).first()
-    return policy if policy is not None else CaseloadPolicy(role=role, cap=DEFAULT_POLICY_CAPS[Role(role)])
 
 
 def policy_cap_for(role: str) -> int:

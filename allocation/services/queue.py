@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from staff.models import Caseworker, Complexity
+from staff.models import Caseworker
 from trials import selectors as trial_selectors
 
 from .. import engine, locking, new_cases
@@ -56,8 +56,6 @@ def _drain_one(*, pool: Pool) -> bool:
     full: set[tuple[int | None, str]] = set()
     for case_id, citizen_id, arm_id, complexity in queued.iterator(chunk_size=100):
         if (arm_id, complexity) in full:
-            continue
-        if len(full) and all((None, c) in full for c in Complexity.values) and not arm_id:
             continue
         arm_teams = trial_selectors.arm_team_ids(arm_id=arm_id) if arm_id else ()  # the arm is read already
         # The slot first, the case row second: the lock order of locking.py.

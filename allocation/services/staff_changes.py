@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from staff import services as staff_services
-from staff.models import CaseloadPolicy, Caseworker, CaseworkerStatus
+from staff.models import HUNDREDTHS, CaseloadPolicy, Caseworker, CaseworkerStatus
 
 from .. import locking, new_cases, prompt_check
 from .queue import _after_capacity_rose, queue_drain_all
@@ -84,8 +84,8 @@ def policy_update(
     }
     # Room per caseworker is cap × 100 - load: who gained some may drain the queue, who lost
     # some may now be over cap.
-    room = {pk: cap_ * 100 - load for pk, (cap_, load, _team) in after.items()}
-    room_before = {pk: cap_ * 100 - load for pk, (cap_, load) in before.items()}
+    room = {pk: cap_ * HUNDREDTHS - load for pk, (cap_, load, _team) in after.items()}
+    room_before = {pk: cap_ * HUNDREDTHS - load for pk, (cap_, load) in before.items()}
     if any(room[pk] > room_before.get(pk, -1) for pk in room):
         queue_drain_all()
     lost = {after[pk][2] for pk in room if pk in room_before and room[pk] < room_before[pk]}

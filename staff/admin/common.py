@@ -6,26 +6,17 @@ Used by the admins of staff, cases, trials and allocation alike (they import dow
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import admin
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from ..models import HUNDREDTHS
+from ..models import HUNDREDTHS, load_number
 
 
 def marker(*, alarm: bool, alarm_text: str, ok_text: str) -> str:
     """A state in words *and* colour, so that it reads without colour vision too."""
     css_class, symbol = ("marker-alarm", "⚠") if alarm else ("marker-ok", "✓")
     return format_html('<strong class="{}">{} {}</strong>', css_class, symbol, alarm_text if alarm else ok_text)
-
-
-def load_number(hundredths: int) -> str:
-    """A load as people read it: 42,5 and 40, not 42,50 and 40,00 (the locale's decimal mark)."""
-    decimals = 0 if hundredths % HUNDREDTHS == 0 else (1 if hundredths % 10 == 0 else 2)
-    return number_format(Decimal(hundredths) / HUNDREDTHS, decimal_pos=decimals)
 
 
 def load_text(*, open_cases: int, cap: int, load_hundredths: int | None = None) -> str:

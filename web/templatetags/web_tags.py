@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from access.viewer import viewer_of
-from staff.models import HUNDREDTHS
+from staff.models import HUNDREDTHS, load_number
 
 from ..selectors import weights_shown
 
 register = template.Library()
 
 NEAR_CAP_NUMERATOR, NEAR_CAP_DENOMINATOR = 9, 10  # amber from 90 % of the cap, in integers
-
-
-def load_number(hundredths: int) -> str:
-    """A load as people read it: 42,5 and 40, not 42,50 and 40,00 (the locale's decimal mark)."""
-    decimals = 0 if hundredths % HUNDREDTHS == 0 else (1 if hundredths % 10 == 0 else 2)
-    return number_format(Decimal(hundredths) / HUNDREDTHS, decimal_pos=decimals)
 
 
 @dataclass(frozen=True)
