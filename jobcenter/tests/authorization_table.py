@@ -235,4 +235,9 @@ TABLE: dict[str, list[Row]] = {
     "password_reset_confirm": [Row("GET", None, everyone(200))],  # an invalid link says so
     "password_reset_complete": [Row("GET", None, everyone(200))],
     "set_language": [Row("POST", None, everyone(302), {"language": "en"})],
+    # --- single sign-on: OpenID Connect (off in the tests' settings: no such pages then; logging
+    # out works for everyone, to the login page without an OIDC session) -------------------
+    "identity:oidc-login": [Row("GET", None, everyone(404))],
+    "identity:oidc-callback": [Row("GET", None, everyone(404))],
+    "identity:oidc-logout": [Row("POST", None, everyone(302))],
 }
