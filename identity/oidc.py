@@ -28,10 +28,18 @@ from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from identity.errors import SsoRefused
-from identity.services import sso_login, sso_mfa_asserted, sso_session_mark
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+
+from identity.errors import SsoRefused
+from identity.services import (
+    password_login_offered,
+    session_provider,
+    sso_login,
+    sso_mfa_asserted,
+    sso_providers,
+    sso_session_mark,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +47,7 @@ PROVIDER = "oidc"
 BACKEND = "identity.oidc.OIDCBackend"
 # The session keys of this adapter: the ID token (the hint for the provider's logout), and the
 # library's own, for the states of logins begun and the address to return to.
-SESSION_ID_TOKEN = "oidc_id_token"
+SESSION_ID_TOKEN = "oidc_id_token"  # noqa: S105 - a session key, not a secret
 SESSION_STATES = "oidc_states"
 SESSION_NEXT = "oidc_login_next"
 
@@ -87,7 +95,8 @@ def login_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
     form = AuthenticationForm(request)
     form.cleaned_data = {}
     form.add_error(None, message)
-    return render(request, "registration/login.html", {"form": form, "next": ""}, status=status)
+    context = {"form": form, "next": "", "sso_providers": sso_providers(), "password_login": password_login_offered()}
+    return render(request, "registration/login.html", context, status=status)
 
 
 class OIDCLoginView(OIDCAuthenticationRequestView):
@@ -157,7 +166,7 @@ def end_session_url(request: HttpRequest) -> str | None:
     """The provider's logout address for this session (RP-initiated logout), or None."""
     id_token = request.session.get(SESSION_ID_TOKEN)
     endpoint = settings.OIDC_OP_END_SESSION_ENDPOINT
-    if not id_token or not endpoint:
+    if session_provider(request) != PROVIDER or not id_token or not endpoint:
         return None
     query = urlencode(
         {

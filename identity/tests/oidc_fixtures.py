@@ -83,8 +83,8 @@ class OidcProvider:
         self.events_file.write_text("", encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(live_server, tmp_path_factory):
+@pytest.fixture(scope="session", name="oidc_provider")
+def oidc_provider_fixture(live_server, tmp_path_factory):
     reason = _missing()
     if reason:
         if REQUIRE_ALL:
@@ -135,8 +135,8 @@ def oidc_provider(live_server, tmp_path_factory):
         log.close()
 
 
-@pytest.fixture
-def oidc(oidc_provider, settings):
+@pytest.fixture(name="oidc")
+def oidc_fixture(oidc_provider, settings):
     """The provider for one test, and the app's settings pointing at it."""
     oidc_provider.reset()
     discovery = oidc_provider.discovery

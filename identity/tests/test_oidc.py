@@ -8,16 +8,26 @@ app exchanges the code (PKCE), verifies the ID token against the provider's JWKS
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
+from django.utils import translation
 
-from .oidc_fixtures import oidc, oidc_provider  # noqa: F401 (fixtures)
+from identity.errors import SsoNoAccess
+from identity.models import ExternalLogin, Grant, GroupGrant
+from staff.models import Caseworker
+from staff.tests.factories import TeamFactory
+
+from .oidc_fixtures import REPO, oidc_fixture, oidc_provider_fixture  # noqa: F401 (the fixtures oidc, oidc_provider)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +36,7 @@ class Browser:
     """A cookie jar that logs in through the provider's own pages."""
 
     def __init__(self, live_server):
+        self.live_server = live_server
         self.base = live_server.url
         self.http = requests.Session()
 
@@ -76,15 +87,68 @@ def sso_client(live_server):
     return Browser(live_server)
 
 
-def test_a_login_through_the_provider_lands_on_the_app_as_that_user(oidc, sso_client, django_user_model):
-    oidc.set_account("anna", email="anna@jobcenter.example.dk", name="Anna Andersen", groups=["allowed"])
-    page = sso_client.login("anna")
+@pytest.fixture
+def teams(db):
+    north = TeamFactory(name="Flere skal med Nord")
+    south = TeamFactory(name="Flere skal med Syd", jobcenter=north.jobcenter)
+    GroupGrant.objects.create(group="jc-nord", grants=Grant.CASEWORKER, team=north)
+    GroupGrant.objects.create(group="jc-lead-nord", grants=Grant.LEADER, team=north)
+    GroupGrant.objects.create(group="jc-lead-syd", grants=Grant.LEADER, team=south)
+    GroupGrant.objects.create(group="jc-admins", grants=Grant.ADMINISTRATOR)
+    return north, south
+
+
+def refusal_text(message) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
+
+
+def test_a_login_through_the_provider_lands_on_the_app_as_that_caseworker(oidc, sso_client, teams):
+    north, _ = teams
+    oidc.set_account(
+        "9f1c-anna",
+        preferred_username="anna",
+        email="anna@jobcenter.example.dk",
+        name="Anna Andersen",
+        groups=["jc-nord"],
+    )
+    page = sso_client.login("9f1c-anna")
     assert callback_of(page).status_code == 302
     assert urlsplit(page.url).path == reverse("web:home"), page.url
     assert page.status_code == 200
-    user = django_user_model.objects.get(username="anna")
-    assert sso_client.user_id() == user.pk
-    assert oidc.events("login") == [{"event": "login", "sub": "anna", "amr": ["pwd"]}]
+    assert "Anna Andersen" in page.text
+    caseworker = Caseworker.objects.select_related("user").get(external_id="9f1c-anna")
+    assert (caseworker.user.username, caseworker.user.email, caseworker.team) == (
+        "anna",
+        "anna@jobcenter.example.dk",
+        north,
+    )
+    assert sso_client.user_id() == caseworker.user_id
+    assert ExternalLogin.objects.get(provider="oidc", subject="9f1c-anna").user_id == caseworker.user_id
+    assert sso_client.session()["identity_provider"] == "oidc"
+    assert oidc.events("login") == [{"event": "login", "sub": "9f1c-anna", "amr": ["pwd"]}]
+    # The second login is the same person, recognised by the stable id, not a second login.
+    again = Browser(sso_client.live_server).login("9f1c-anna")
+    assert urlsplit(again.url).path == reverse("web:home")
+    assert Caseworker.objects.filter(external_id="9f1c-anna").count() == 1
+
+
+def test_the_groups_give_leadership_and_administrator_rights(oidc, sso_client, teams, django_user_model):
+    north, south = teams
+    oidc.set_account("lene", name="Lene Leder", groups=["jc-lead-nord", "jc-lead-syd", "jc-admins", "unknown"])
+    page = sso_client.login("lene")
+    assert callback_of(page).status_code == 302
+    lene = django_user_model.objects.get(username="lene")
+    assert sso_client.user_id() == lene.pk
+    assert lene.is_staff
+    assert set(lene.teams_led.all()) == {north, south}
+    # One group taken away at the provider: what it gave goes at the next login, the rest stays.
+    oidc.set_account("lene", name="Lene Leder", groups=["jc-lead-nord"])
+    again = Browser(sso_client.live_server)
+    assert callback_of(again.login("lene")).status_code == 302
+    lene.refresh_from_db()
+    assert not lene.is_staff
+    assert list(lene.teams_led.all()) == [north]
 
 
 def test_the_login_uses_pkce_and_the_code_flow(oidc, sso_client):
@@ -98,15 +162,66 @@ def test_the_login_uses_pkce_and_the_code_flow(oidc, sso_client):
     assert answer.status_code == 200
 
 
-def test_refused_claims_show_the_login_page_with_the_message_and_403(oidc, sso_client, django_user_model):
+def test_claims_that_grant_nothing_show_the_login_page_with_the_message_and_403(
+    oidc, sso_client, teams, django_user_model
+):
     oidc.set_account("stranger", groups=["somewhere-else"])
     page = sso_client.login("stranger")
-    callback = callback_of(page)
-    assert page is callback or callback.status_code == 403
-    assert callback.status_code == 403
-    assert "message--error" in callback.text
+    assert page.status_code == 403
+    assert urlsplit(page.url).path == reverse("identity:oidc-callback")
+    assert refusal_text(SsoNoAccess.default_message) in unescape(page.text)
     assert sso_client.user_id() is None
     assert not django_user_model.objects.filter(username="stranger").exists()
+
+
+def test_a_revoked_group_refuses_the_next_login_and_removes_the_grant(oidc, sso_client, teams, django_user_model):
+    north, _ = teams
+    oidc.set_account("lene", groups=["jc-lead-nord"])
+    assert callback_of(sso_client.login("lene")).status_code == 302
+    lene = django_user_model.objects.get(username="lene")
+    assert list(lene.teams_led.all()) == [north]
+    oidc.set_account("lene", groups=[])  # taken out of the group at the provider
+    later = Browser(sso_client.live_server)
+    page = later.login("lene")
+    assert page.status_code == 403
+    assert refusal_text(SsoNoAccess.default_message) in unescape(page.text)
+    assert later.user_id() is None
+    assert not lene.teams_led.exists()
+
+
+def test_a_refusal_also_ends_a_session_someone_else_had_open_in_that_browser(oidc, sso_client, teams):
+    oidc.set_account("lene", groups=["jc-lead-nord"])
+    oidc.set_account("stranger", groups=["somewhere-else"])
+    sso_client.login("lene")
+    assert sso_client.user_id() is not None
+    # Someone else at the same browser, with a provider session of their own:
+    sso_client.http.cookies.clear(domain=urlsplit(oidc.issuer).hostname)
+    page = sso_client.login("stranger")
+    assert page.status_code == 403
+    assert sso_client.user_id() is None
+
+
+def test_mfa_asserted_by_the_provider_stands_in_for_the_administrators_totp(oidc, sso_client, teams, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    oidc.set_account("ada", groups=["jc-admins"], amr=["pwd", "otp"])
+    page = sso_client.login("ada")
+    assert callback_of(page).status_code == 302
+    assert sso_client.session()["identity_mfa"] is True
+    assert page.status_code == 200
+    assert urlsplit(page.url).path == reverse("web:home"), [a.url for a in page.history]
+    assert sso_client.http.get(sso_client.base + "/admin/", timeout=10).url.endswith("/admin/")
+
+
+def test_without_mfa_asserted_the_administrator_is_sent_to_the_second_factor_page(oidc, sso_client, teams, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    oidc.set_account("ada", groups=["jc-admins"], amr=["pwd"])
+    page = sso_client.login("ada")
+    assert callback_of(page).status_code == 302
+    assert urlsplit(page.url).path == reverse("identity:second-factor"), [a.url for a in page.history]
+    assert sso_client.session()["identity_mfa"] is False
+    assert sso_client.user_id() is not None  # logged in, but reaches nothing before the code
+    home = sso_client.http.get(sso_client.url("web:home"), timeout=10)
+    assert urlsplit(home.url).path == reverse("identity:second-factor")
 
 
 @pytest.mark.parametrize(
@@ -128,8 +243,8 @@ def test_a_tampered_callback_is_a_clear_4xx(oidc, sso_client, query):
     assert sso_client.user_id() is None
 
 
-def test_a_real_state_with_a_forged_code_is_refused_by_the_provider_and_is_a_400(oidc, sso_client):
-    oidc.set_account("anna", groups=["allowed"])
+def test_a_real_state_with_a_forged_code_is_refused_by_the_provider_and_is_a_400(oidc, sso_client, teams):
+    oidc.set_account("anna", groups=["jc-nord"])
     authorize = sso_client.start_login().history[0].headers["Location"]
     state = parse_qs(urlsplit(authorize).query)["state"][0]
     answer = sso_client.http.get(
@@ -143,21 +258,20 @@ def test_a_real_state_with_a_forged_code_is_refused_by_the_provider_and_is_a_400
     assert sso_client.user_id() is None
 
 
-def test_a_callback_replayed_is_refused(oidc, sso_client):
-    oidc.set_account("anna", groups=["allowed"])
+def test_a_callback_replayed_is_refused(oidc, sso_client, teams):
+    oidc.set_account("anna", groups=["jc-nord"])
     page = sso_client.login("anna")
     callback = callback_of(page)
     assert callback.status_code == 302
-    other = Browser.__new__(Browser)
-    other.base, other.http = sso_client.base, requests.Session()
+    other = Browser(sso_client.live_server)
     replay = other.http.get(callback.url, timeout=10, allow_redirects=False)
     assert replay.status_code == 400
     again = sso_client.http.get(callback.url, timeout=10, allow_redirects=False)
     assert again.status_code == 400
 
 
-def test_logout_ends_the_local_session_and_the_providers(oidc, sso_client):
-    oidc.set_account("anna", groups=["allowed"])
+def test_logout_ends_the_local_session_and_the_providers(oidc, sso_client, teams):
+    oidc.set_account("anna", groups=["jc-nord"])
     sso_client.login("anna")
     assert sso_client.user_id() is not None
     answer = sso_client.csrf_post("identity:oidc-logout")
@@ -173,3 +287,41 @@ def test_logout_ends_the_local_session_and_the_providers(oidc, sso_client):
     assert [e["sub"] for e in oidc.events("end_session")] == ["anna"]
     # The provider's session is gone: the next login asks for the password again.
     assert "/interaction/" in sso_client.start_login().url
+
+
+def _settings_with(env: dict) -> subprocess.CompletedProcess:
+    code = "import jobcenter.settings.base as s; print(s.AUTHENTICATION_BACKENDS[-1], s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "SSO_"))}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_switched_on_without_its_endpoints_the_app_refuses_to_start():
+    answer = _settings_with({"SSO_OIDC_ENABLED": "true", "OIDC_RP_CLIENT_ID": "jobcenter"})
+    assert answer.returncode != 0
+    assert (
+        "ImproperlyConfigured: SSO_OIDC_ENABLED needs OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT"
+        in answer.stderr
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_switched_on_the_backend_and_the_providers_logout_form_target_are_added():
+    endpoints = {
+        name: f"https://login.example.dk/{name.lower()}"
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_OP_END_SESSION_ENDPOINT",
+        )
+    }
+    answer = _settings_with(
+        {"SSO_OIDC_ENABLED": "true", "OIDC_RP_CLIENT_ID": "jobcenter", "OIDC_RP_CLIENT_SECRET": "s", **endpoints}
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.split()[0] == "identity.oidc.OIDCBackend"
+    assert "https://login.example.dk" in answer.stdout

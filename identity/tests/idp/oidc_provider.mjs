@@ -60,7 +60,9 @@ const configuration = {
   cookies: { keys: [randomBytes(32).toString('hex')] },
   scopes: ['openid', 'email', 'profile', 'groups'],
   claims: {
-    openid: ['sub'],
+    // amr: the session's authentication methods, as the login asserted them, in the ID token.
+    openid: ['sub', 'amr', 'acr', 'auth_time'],
+    sid: null,
     email: ['email', 'email_verified'],
     profile: ['name', 'preferred_username'],
     groups: ['groups'],
