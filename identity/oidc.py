@@ -65,6 +65,18 @@ class OIDCBackend(OIDCAuthenticationBackend):
             return None
         return super().authenticate(request, **kwargs)
 
+    def verify_token(self, token, **kwargs):
+        payload = super().verify_token(token, **kwargs)
+        # The library checks the signature, the expiry and the nonce, not the audience (OpenID
+        # Connect Core 3.1.3.7): the ID token must be for this client.
+        audience = payload.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("The ID token is not for this client (aud).")
+        if len(audiences) > 1 and payload.get("azp") != self.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("The ID token was issued to another client (azp).")
+        return payload
+
     def get_or_create_user(self, access_token, id_token, payload):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         # OpenID Connect Core 5.3.2: the userinfo answer is about the ID token's subject or not used.

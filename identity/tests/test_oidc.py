@@ -12,18 +12,24 @@ import os
 import re
 import subprocess
 import sys
+import time
 from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
 from django.utils import translation
 
 from identity.errors import SsoNoAccess
 from identity.models import ExternalLogin, Grant, GroupGrant
+from identity.oidc import OIDCBackend
 from staff.models import Caseworker
 from staff.tests.factories import TeamFactory
 
@@ -325,3 +331,44 @@ def test_switched_on_the_backend_and_the_providers_logout_form_target_are_added(
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.split()[0] == "identity.oidc.OIDCBackend"
     assert "https://login.example.dk" in answer.stdout
+
+
+def test_an_id_token_not_signed_by_the_providers_key_is_a_400(oidc, sso_client, teams, settings):
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    settings.OIDC_RP_IDP_SIGN_KEY = other_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    oidc.set_account("anna", groups=["jc-nord"])
+    page = sso_client.login("anna")
+    assert page.status_code == 400
+    assert urlsplit(page.url).path == reverse("identity:oidc-callback")
+    assert sso_client.user_id() is None
+
+
+@pytest.mark.parametrize(
+    ("aud", "azp", "accepted"),
+    [
+        ("jobcenter", None, True),
+        (["jobcenter", "other"], "jobcenter", True),
+        ("other", None, False),
+        (["jobcenter", "other"], "other", False),
+    ],
+)
+def test_the_id_tokens_audience_must_be_this_client(settings, aud, azp, accepted):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings.OIDC_RP_CLIENT_ID = "jobcenter"
+    settings.OIDC_RP_IDP_SIGN_KEY = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    claims = {"sub": "x", "aud": aud, "nonce": "n", "iss": "https://op", "exp": int(time.time()) + 60}
+    if azp:
+        claims["azp"] = azp
+    token = jwt.encode(claims, key, algorithm="RS256")
+    backend = OIDCBackend()
+    if accepted:
+        assert backend.verify_token(token, nonce="n")["sub"] == "x"
+    else:
+        with pytest.raises(SuspiciousOperation):
+            backend.verify_token(token, nonce="n")
