@@ -107,21 +107,42 @@ TEMPLATES = [
 ]
 
 
-def _database_from_env() -> dict:
-    db = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")
+def database_from_env(*, fallback: str | None) -> dict:
+    """The default database from DATABASE_URL (`fallback` when it is unset; none: required).
+
+    Connections are kept: either persistent, one per process for DJANGO_CONN_MAX_AGE seconds
+    (checked before reuse, so a restarted database costs no request), or, with DATABASE_POOL,
+    Django's psycopg pool per process (DATABASE_POOL_MIN_SIZE..DATABASE_POOL_MAX_SIZE, for
+    threaded servers). A new connection costs PostgreSQL about 9 ms of CPU on a small machine:
+    with neither, each request pays it. Behind a transaction-pooling PgBouncer keep
+    persistent connections, set DISABLE_SERVER_SIDE_CURSORS (DATABASE_PGBOUNCER) and, before
+    PgBouncer 1.21, ALLOCATION_PREPARED_INTAKE=false (docs/operations.md)."""
+    db = env.db("DATABASE_URL", default=fallback) if fallback else env.db("DATABASE_URL")
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock when a transaction begins, so that two
         # allocations can never both read "room left" and then both write.
         db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
         db["OPTIONS"].setdefault("timeout", 20)
-    db.setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
-    # A persistent connection that died with a database restart is replaced at the start of
-    # the next request instead of failing it: service comes back by itself.
-    db.setdefault("CONN_HEALTH_CHECKS", True)
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+        return db
+    if env.bool("DATABASE_POOL", default=False):
+        # The pool keeps the connections; Django's own persistence must then be off.
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
+        }
+        db["CONN_MAX_AGE"] = 0
+    else:
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # A kept connection that died with a database restart is replaced at the start of the
+    # next request instead of failing it: service comes back by itself.
+    db["CONN_HEALTH_CHECKS"] = True
+    db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_PGBOUNCER", default=False)
     return db
 
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {"default": database_from_env(fallback=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -247,7 +268,8 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's tokens, checking only the request's own token (api/authentication.py)
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -437,6 +459,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every morning; on a day that is not a working day the task sends nothing, and on the
     # working day before a weekend or a holiday it covers every day up to the next one.
+    # Expired API tokens (a request checks only its own; api/authentication.py).
+    "purge-expired-tokens": {
+        "task": "api.purge_expired_tokens",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "remind-meetings": {
         "task": "casework.remind_meetings",
         "schedule": crontab(hour=7, minute=0),
