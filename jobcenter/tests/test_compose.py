@@ -249,7 +249,9 @@ def test_exactly_one_beat_in_every_profile_and_no_worker_runs_one(compose, profi
 
 def test_the_proxy_sends_to_both_web_instances(compose):
     scale = _active(compose, {"scale"})
-    proxies = [name for name, service in scale.items() if str(service.get("image", "")).startswith(("nginx:", "caddy:"))]
+    proxies = [
+        name for name, service in scale.items() if str(service.get("image", "")).startswith(("nginx:", "caddy:"))
+    ]
     assert proxies == ["proxy"]
     proxy = scale["proxy"]
     mounted = {volume.split(":")[0]: volume.split(":")[1] for volume in proxy["volumes"]}

@@ -18,7 +18,6 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -212,8 +211,9 @@ def test_two_instances_and_two_workers_share_every_limit_and_run_each_task_once(
     # (c) each intake that assigned sent the new-cases digest; the workers told everyone, and
     # every task one of the instances sent was run by exactly one worker, once
     assert _wait_for(
-        lambda: _rows(database_url, "SELECT count(*) FROM allocation_caseassignment WHERE notified_at IS NULL")
-        == [(0,)],
+        lambda: (
+            _rows(database_url, "SELECT count(*) FROM allocation_caseassignment WHERE notified_at IS NULL") == [(0,)]
+        ),
         timeout=20,
     ), "the workers did not tell every caseworker"
     runs = {
@@ -223,7 +223,6 @@ def test_two_instances_and_two_workers_share_every_limit_and_run_each_task_once(
     every_run = runs["worker-a"] + runs["worker-b"]
     assert every_run and len(every_run) == len(set(every_run)), runs
     assert not set(runs["worker-a"]) & set(runs["worker-b"])
-    assert _rows(database_url, "SELECT count(DISTINCT notified_at) > 0 FROM allocation_caseassignment") == [(True,)]
 
     # (b1) the login lockout: FAILURE_LIMIT failures on A lock the username on B too
     for _ in range(FAILURE_LIMIT):
