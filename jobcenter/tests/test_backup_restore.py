@@ -55,7 +55,10 @@ def _run(*command: str) -> None:
     assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.mark.skipif(not shutil.which("pg_dump") or not shutil.which("pg_restore"), reason="needs pg_dump")
+@pytest.mark.skipif(
+    not shutil.which("pg_dump") or not shutil.which("pg_restore"),
+    reason="needs pg_dump and pg_restore (postgresql-client)",
+)
 def test_a_dump_restored_into_a_fresh_database_is_the_same_jobcentre(tmp_path):
     key = secrets.token_urlsafe(32)
     base_env = {
