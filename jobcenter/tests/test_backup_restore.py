@@ -72,7 +72,7 @@ def test_a_dump_restored_into_a_fresh_database_is_the_same_jobcentre(tmp_path):
     }
     base_env.pop("REDIS_URL", None)
     dump = tmp_path / "jobcenter.dump"
-    with fresh_database("jc_backup_source") as source, fresh_database("jc_backup_restored") as restored:
+    with fresh_database("jc_scale_backup_a") as source, fresh_database("jc_scale_backup_b") as restored:
         original = {**base_env, "DATABASE_URL": source}
         manage("migrate", "--noinput", "-v", "0", env=original)
         manage("seed_demo", "-v", "0", env=original)
