@@ -165,6 +165,9 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Sessions end after inactivity (default 30 minutes) and when the browser closes.
+# In the database, like django-axes' failure records below: every web process on every machine
+# sees the same sessions and the same failures (docs/operations.md, "Running several instances").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -179,6 +182,9 @@ AUTHENTICATION_BACKENDS = [
     "jobcenter.security.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failures are counted in the database (axes' default, named so that it stays so): a lockout
+# on one web instance holds on all of them. The cache handler would not, without a shared cache.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -340,6 +346,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 BROKER_FOLDER = BASE_DIR / "var" / "broker"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Two deployments (staging beside production, say) may share one Redis database only with
+# queues (and cache prefixes, CACHE_KEY_PREFIX) of their own: a worker takes any task on its queue.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -381,7 +390,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "jobcenter",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="jobcenter"),
             # A dead Redis fails the request within a second instead of hanging it.
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
