@@ -9,6 +9,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# The application is imported once, before the workers fork: a worker's first request does
+# not pay the imports (seconds: the reports' statistics libraries), and the workers share
+# the imported code's memory. No database connection is open in the master at that point.
+preload_app = True
 accesslog = "-"
 errorlog = "-"
 

@@ -108,21 +108,42 @@ TEMPLATES = [
 ]
 
 
-def _database_from_env() -> dict:
-    db = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")
+def database_from_env(*, fallback: str | None) -> dict:
+    """The default database from DATABASE_URL (`fallback` when it is unset; none: required).
+
+    Connections are kept: either persistent, one per process for DJANGO_CONN_MAX_AGE seconds
+    (checked before reuse, so a restarted database costs no request), or, with DATABASE_POOL,
+    Django's psycopg pool per process (DATABASE_POOL_MIN_SIZE..DATABASE_POOL_MAX_SIZE, for
+    threaded servers). A new connection costs PostgreSQL about 9 ms of CPU on a small machine:
+    with neither, each request pays it. Behind a transaction-pooling PgBouncer keep
+    persistent connections, set DISABLE_SERVER_SIDE_CURSORS (DATABASE_PGBOUNCER) and, before
+    PgBouncer 1.21, ALLOCATION_PREPARED_INTAKE=false (docs/operations.md)."""
+    db = env.db("DATABASE_URL", default=fallback) if fallback else env.db("DATABASE_URL")
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock when a transaction begins, so that two
         # allocations can never both read "room left" and then both write.
         db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
         db["OPTIONS"].setdefault("timeout", 20)
-    db.setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
-    # A persistent connection that died with a database restart is replaced at the start of
-    # the next request instead of failing it: service comes back by itself.
-    db.setdefault("CONN_HEALTH_CHECKS", True)
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+        return db
+    if env.bool("DATABASE_POOL", default=False):
+        # The pool keeps the connections; Django's own persistence must then be off.
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
+        }
+        db["CONN_MAX_AGE"] = 0
+    else:
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # A kept connection that died with a database restart is replaced at the start of the
+    # next request instead of failing it: service comes back by itself.
+    db["CONN_HEALTH_CHECKS"] = True
+    db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_PGBOUNCER", default=False)
     return db
 
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {"default": database_from_env(fallback=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,6 +166,9 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Sessions end after inactivity (default 30 minutes) and when the browser closes.
+# In the database, like django-axes' failure records below: every web process on every machine
+# sees the same sessions and the same failures (docs/operations.md, "Running several instances").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -159,6 +183,9 @@ AUTHENTICATION_BACKENDS = [
     "jobcenter.security.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failures are counted in the database (axes' default, named so that it stays so): a lockout
+# on one web instance holds on all of them. The cache handler would not, without a shared cache.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -293,7 +320,8 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's tokens, checking only the request's own token (api/authentication.py)
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -364,6 +392,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 BROKER_FOLDER = BASE_DIR / "var" / "broker"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Two deployments (staging beside production, say) may share one Redis database only with
+# queues (and cache prefixes, CACHE_KEY_PREFIX) of their own: a worker takes any task on its queue.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -405,7 +436,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "jobcenter",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="jobcenter"),
             # A dead Redis fails the request within a second instead of hanging it.
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
@@ -483,6 +514,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every morning; on a day that is not a working day the task sends nothing, and on the
     # working day before a weekend or a holiday it covers every day up to the next one.
+    # Expired API tokens (a request checks only its own; api/authentication.py).
+    "purge-expired-tokens": {
+        "task": "api.purge_expired_tokens",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "remind-meetings": {
         "task": "casework.remind_meetings",
         "schedule": crontab(hour=7, minute=0),
