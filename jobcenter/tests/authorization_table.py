@@ -240,4 +240,6 @@ TABLE: dict[str, list[Row]] = {
     "identity:oidc-login": [Row("GET", None, everyone(404))],
     "identity:oidc-callback": [Row("GET", None, everyone(404))],
     "identity:oidc-logout": [Row("POST", None, everyone(302))],
+    # the local code after single sign-on: for whoever owes none, back to the site
+    "identity:second-factor": [Row("GET", None, page(302, 302, 302, 302, 302))],
 }
