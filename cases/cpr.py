@@ -113,7 +113,15 @@ class CprMaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         record.msg, record.args = masked, None
+        # Extra fields (`logger.info(..., extra={...})`) are output by the JSON formatter.
+        for key, value in list(record.__dict__.items()):
+            if key not in _RECORD_ATTRIBUTES and isinstance(value, str):
+                record.__dict__[key] = mask_text(value)
         return True
+
+
+# What every LogRecord has; anything else on a record came in as an extra field.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 class EncryptedCprField(EncryptedCharField):

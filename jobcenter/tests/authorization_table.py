@@ -235,4 +235,10 @@ TABLE: dict[str, list[Row]] = {
     "password_reset_confirm": [Row("GET", None, everyone(200))],  # an invalid link says so
     "password_reset_complete": [Row("GET", None, everyone(200))],
     "set_language": [Row("POST", None, everyone(302), {"language": "en"})],
+    # --- operations (docs/operations.md): probes say only ok/unavailable, to anyone; the
+    # metrics answer only a bearer token or an allowed address, whoever is signed in
+    # (neither is configured here: a 404 for every role; test_metrics tests both ways in)
+    "healthz": [Row("GET", None, everyone(200))],
+    "readyz": [Row("GET", None, everyone(200))],
+    "metrics": [Row("GET", None, everyone(404))],
 }
