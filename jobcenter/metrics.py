@@ -30,6 +30,8 @@ from allocation.metrics import DomainCollector
 
 from .security import client_ip
 
+# Decided once, as prometheus_client decides how its values are kept when it is imported.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 DOMAIN_REGISTRY = CollectorRegistry(auto_describe=False)
 DOMAIN_REGISTRY.register(DomainCollector())
 
@@ -63,7 +65,7 @@ def _networks(entries: tuple[str, ...]) -> list:
 
 
 def _process_metrics() -> bytes:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)

@@ -84,10 +84,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # As late as may be (django-prometheus): it counts the answer by its view name; outside
+    # axes's middleware, so a lockout's answer is counted too.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during the view into a response.
     "axes.middleware.AxesMiddleware",
-    # Innermost: sees the view's answer and its view name (django-prometheus).
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "jobcenter.urls"
@@ -434,7 +435,7 @@ def logging_config(log_format: str) -> dict:
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
             "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
+                "()": "jobcenter.logs.JsonFormatter",
                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             },

@@ -175,3 +175,63 @@ def test_a_scrape_costs_a_fixed_number_of_queries(metrics_settings, small_world,
     TeamFactory.create_batch(5)
     with django_assert_max_num_queries(5):
         _scrape()
+
+
+# --- Several gunicorn workers: one sum, the domain gauges once --------------------------------
+
+
+def test_several_gunicorn_workers_add_up_and_the_domain_gauges_appear_once(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from .test_outage import ROOT, _free_port, _get
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jobcenter.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "GUNICORN_WORKERS": "3",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "METRICS_TOKEN": TOKEN,
+    }
+    env.pop("REDIS_URL", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=300
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "jobcenter.wsgi"],
+        # gunicorn.conf.py creates the folder in the master before the workers start
+        env={**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                _get(f"{base}/healthz")
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        for _ in range(29):  # 30 in all, spread over the workers by the kernel
+            assert _get(f"{base}/healthz")[0] == 200
+        request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - localhost
+            text = response.read().decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    samples = _samples(text)
+    key = ("django_http_requests_latency_seconds_by_view_method_count", (("method", "GET"), ("view", "healthz")))
+    assert samples[key] == 30, output
+    assert text.count("# TYPE jobcenter_alerts_open gauge") == 1
+    assert samples[("jobcenter_alerts_open", (("kind", "queue_waiting"),))] == 0
+    assert "Traceback" not in output, output
