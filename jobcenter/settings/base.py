@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Request counts and latencies by view (its middleware, first and last below).
+    "django_prometheus",
     # After knox: its admin registration is replaced by a read-only one (jobcenter/admin.py).
     "jobcenter.apps.SecurityConfig",
     "core",
@@ -62,6 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id first (core.request_id): every later log line carries it, and the access
+    # line it writes measures the whole stack. Then django-prometheus's timer.
+    "core.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files from gunicorn itself (the compose stack has no other server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # As late as may be (django-prometheus): it counts the answer by its view name; outside
+    # axes's middleware, so a lockout's answer is counted too.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during the view into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -525,30 +534,56 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "mask_cpr": {"()": "cases.cpr.CprMaskingFilter"},
-        "outage": {"()": "core.outage.OutageLogFilter"},
-    },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["mask_cpr"],
-            "formatter": "plain",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # Django's own defaults attach handlers without the filter to "django" (the console
-    # under DEBUG, mail to ADMINS) and "django.server" (runserver's access log, whose URLs
-    # may carry a CPR number): naming them here removes those, and their records go to the
-    # root's handler like everybody else's.
-    "loggers": {
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
-        # A request that met an outage is one warning line, not an error with a traceback.
-        "django.request": {"handlers": [], "level": "INFO", "propagate": True, "filters": ["outage"]},
-    },
-}
+# Logs: one line per record, JSON (LOG_FORMAT=json, production's default) or text (here).
+# Every handler masks CPR numbers (cases.cpr.CprMaskingFilter: the message, its arguments
+# and any extra field) and carries the request id (core.request_id).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+
+
+def logging_config(log_format: str) -> dict:
+    formatter = "json" if log_format == "json" else "plain"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "mask_cpr": {"()": "cases.cpr.CprMaskingFilter"},
+            "request_id": {"()": "core.request_id.RequestIdFilter"},
+            "outage": {"()": "core.outage.OutageLogFilter"},
+        },
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {
+                "()": "jobcenter.logs.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id", "mask_cpr"],
+                "formatter": formatter,
+            }
+        },
+        "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+        # Django's own defaults attach handlers without the filter to "django" (the console
+        # under DEBUG, mail to ADMINS) and "django.server" (runserver's access log, whose URLs
+        # may carry a CPR number): naming them here removes those, and their records go to the
+        # root's handler like everybody else's.
+        "loggers": {
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+            # A request that met an outage is one warning line, not an error with a traceback.
+            "django.request": {"handlers": [], "level": "INFO", "propagate": True, "filters": ["outage"]},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT)
+
+# Prometheus (/metrics, jobcenter/metrics.py): a bearer token, or addresses (and networks)
+# allowed without one. Neither set: /metrics is a 404 for everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# django-prometheus would read the migration state at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False

@@ -242,4 +242,10 @@ TABLE: dict[str, list[Row]] = {
     "identity:oidc-logout": [Row("POST", None, everyone(302))],
     # the local code after single sign-on: for whoever owes none, back to the site
     "identity:second-factor": [Row("GET", None, page(302, 302, 302, 302, 302))],
+    # --- operations (docs/operations.md): probes say only ok/unavailable, to anyone; the
+    # metrics answer only a bearer token or an allowed address, whoever is signed in
+    # (neither is configured here: a 404 for every role; test_metrics tests both ways in)
+    "healthz": [Row("GET", None, everyone(200))],
+    "readyz": [Row("GET", None, everyone(200))],
+    "metrics": [Row("GET", None, everyone(404))],
 }

@@ -119,6 +119,8 @@ def test_the_web_health_check_passes_the_production_security_settings(compose):
     # production redirects plain HTTP and checks Host: the probe must look like the proxy
     probe = " ".join(compose["services"]["web"]["healthcheck"]["test"])
     assert "X-Forwarded-Proto" in probe and "https" in probe
+    # readiness (database, migrations, cache, broker), not merely a page that renders
+    assert re.search(r'"http://127\.0\.0\.1:8000/readyz"', probe), probe
     host = re.search(r'"Host": "([^"]+)"', probe).group(1)
     hosts = dict(
         line.split("=", 1)
