@@ -176,7 +176,9 @@ def wait_for(port: int, path: str, process: subprocess.Popen, timeout: float = 6
     raise SystemExit(f"server on port {port} did not answer in {timeout} s")
 
 
-def gunicorn(app: str, *, env: dict, workers: int, cwd: Path, config: str | None = None) -> tuple[subprocess.Popen, int]:
+def gunicorn(
+    app: str, *, env: dict, workers: int, cwd: Path, config: str | None = None
+) -> tuple[subprocess.Popen, int]:
     """gunicorn with `workers` sync workers, the application loaded before the fork (as the
     project's gunicorn.conf.py does); with `config`, that file's other settings too."""
     port = free_port()
@@ -362,8 +364,9 @@ def main() -> None:
         results = {}
         floor_env = {"DJANGO_SETTINGS_MODULE": "floor_settings", "PYTHONPATH": str(args.workdir)}
         for label, extra in (("floor", {}), ("floor_bare", {"FLOOR_BARE": "1"})):
-            process, port = gunicorn("floor_wsgi:application", env={**floor_env, **extra}, workers=args.workers,
-                                     cwd=args.workdir)
+            process, port = gunicorn(
+                "floor_wsgi:application", env={**floor_env, **extra}, workers=args.workers, cwd=args.workdir
+            )
             try:
                 wait_for(port, "/me/", process)
                 results[label] = wrk(port, "/me/", args=args, env={"BENCH_AUTH": f"Token {floor_token}"})

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from .test_settings import _production, _run, _settings
+from .test_settings import _production, _run
 
 PROBE_DB = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -67,7 +67,12 @@ def test_a_pooled_connection_serves_queries_on_postgres():
 
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DATABASE_POOL": "true", "DJANGO_SETTINGS_MODULE": "jobcenter.settings.local"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DATABASE_POOL": "true",
+        "DJANGO_SETTINGS_MODULE": "jobcenter.settings.local",
+    }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-2:] == ["42", "ConnectionPool"]
