@@ -9,10 +9,6 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-# The application is imported once, before the workers fork: a worker's first request does
-# not pay the imports (seconds: the reports' statistics libraries), and the workers share
-# the imported code's memory. No database connection is open in the master at that point.
-preload_app = True
 accesslog = "-"
 errorlog = "-"
 
@@ -66,3 +62,14 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# --- Warm workers ----------------------------------------------------------------------------
+# A worker imports the URL configuration, and with it every view and the reports' statistics
+# libraries (seconds), before it accepts its first request: otherwise that request pays it.
+
+
+def post_worker_init(worker):
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imported for its side effect

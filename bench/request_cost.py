@@ -179,11 +179,11 @@ def wait_for(port: int, path: str, process: subprocess.Popen, timeout: float = 6
 def gunicorn(
     app: str, *, env: dict, workers: int, cwd: Path, config: str | None = None
 ) -> tuple[subprocess.Popen, int]:
-    """gunicorn with `workers` sync workers, the application loaded before the fork (as the
-    project's gunicorn.conf.py does); with `config`, that file's other settings too."""
+    """gunicorn with `workers` sync workers; with `config`, that file's other settings too
+    (the project's warms each worker before its first request; the floor has little to warm)."""
     port = free_port()
     command = [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    command += ["--worker-class", "sync", "--preload", "--config", config or "/dev/null"]
+    command += ["--worker-class", "sync", "--config", config or "/dev/null"]
     process = subprocess.Popen(  # noqa: S603
         command, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
