@@ -12,8 +12,10 @@ import logging
 from axes.backends import AxesStandaloneBackend as _AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.admin import AdminSite as _DjangoAdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -23,6 +25,8 @@ from knox.models import AuthToken
 
 from cases.cpr import CprMaskingFilter
 from core.two_factor import second_factor_required
+from identity.errors import PasswordLoginOff
+from identity.services import SESSION_PROVIDER, password_login_check
 
 # --- Login throttling --------------------------------------------------------------------
 
@@ -85,6 +89,25 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 # --- The admin site: TOTP two-factor when ADMIN_REQUIRE_OTP is on ------------------------
 
 
+class _PasswordLoginPolicy:
+    """The admin login refuses a password login that PASSWORD_LOGIN switches off."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        try:
+            password_login_check(user)
+        except PasswordLoginOff as refused:
+            raise ValidationError(refused.text, code=refused.code) from None
+
+
+class AdminLoginForm(_PasswordLoginPolicy, AdminAuthenticationForm):
+    pass
+
+
+class OTPAdminLoginForm(_PasswordLoginPolicy, OTPAdminAuthenticationForm):
+    pass
+
+
 class AdminSite(OTPAdminSite):
     """Django's admin site, asking for a TOTP code (django-otp) while ADMIN_REQUIRE_OTP is on.
 
@@ -97,7 +120,7 @@ class AdminSite(OTPAdminSite):
 
     @property
     def login_form(self):
-        return OTPAdminAuthenticationForm if settings.ADMIN_REQUIRE_OTP else None
+        return OTPAdminLoginForm if settings.ADMIN_REQUIRE_OTP else AdminLoginForm
 
     @property
     def login_template(self):
@@ -117,6 +140,7 @@ class AdminSite(OTPAdminSite):
 _OPEN_TO_UNVERIFIED = (
     "/accounts/login/",
     "/accounts/logout/",
+    "/accounts/second-factor/",  # the code after a single sign-on that did not assert one
     "/i18n/",
     "/static/",
     "/admin/",
@@ -146,6 +170,9 @@ class SecondFactorMiddleware:
                 if request.path.startswith("/api/"):
                     detail = "This account must log in with its second factor (TOTP code)."
                     return JsonResponse({"detail": detail, "code": "otp_required"}, status=403)
+                # A single sign-on session gives the code on its own page; no password to give.
+                if request.session.get(SESSION_PROVIDER):
+                    return redirect_to_login(request.get_full_path(), reverse("identity:second-factor"))
                 return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
         return self.get_response(request)
 

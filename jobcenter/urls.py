@@ -13,6 +13,7 @@ urlpatterns = [
     # Ahead of Django's own route of the same name and path: the form, throttled.
     # Ahead of Django's own: the password and, for administrators, the TOTP code.
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/", include("identity.urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),

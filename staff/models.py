@@ -237,6 +237,17 @@ class Caseworker(TimeStamped):
     weight_very_complex_hundredths = models.PositiveIntegerField(
         default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False
     )
+    # The identity provider's stable identifier for this person (an Entra ID object id, a
+    # KOMBIT UUID, a persistent SAML NameID): how single sign-on finds the record at the
+    # first login. Never a name or an e-mail address, which change and repeat.
+    external_id = models.CharField(
+        _("single sign-on identifier"),
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identity provider's stable identifier for this person; links their first single sign-on."),
+    )
     started_on = models.DateField(
         _("started on"),
         default=timezone.localdate,

@@ -35,7 +35,18 @@ from .selectors import is_new_hire, policy_for
 User = get_user_model()
 
 CASEWORKER_EDITABLE_FIELDS = frozenset(
-    {"team", "role", "fte", "cap_override", "status", "accepting_new_cases", "full_name", "email", "started_on"}
+    {
+        "team",
+        "role",
+        "fte",
+        "cap_override",
+        "status",
+        "accepting_new_cases",
+        "full_name",
+        "email",
+        "started_on",
+        "external_id",
+    }
 )
 WEIGHT_COLUMNS = tuple(weight_column(complexity) for complexity in Complexity.values)
 WEIGHT_FIELDS = {complexity: f"weight_{complexity}" for complexity in Complexity.values}
@@ -117,6 +128,7 @@ def caseworker_create(
     email: str = "",
     password: str | None = None,
     started_on: datetime.date | None = None,
+    external_id: str | None = None,
 ) -> Caseworker:
     login_validate(username=username, password=password, email=email, full_name=full_name)
     user = User(username=username, email=email or "")
@@ -136,6 +148,7 @@ def caseworker_create(
         fte=Decimal(str(fte)),
         cap_override=cap_override,
         started_on=started_on or timezone.localdate(),
+        external_id=external_id or None,
     )
     caseworker_refresh_cap(caseworker=caseworker)
     caseworker.full_clean(exclude=["user"])

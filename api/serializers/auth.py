@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.two_factor import SecondFactorRefused, second_factor_verify
+from identity.errors import PasswordLoginOff
+from identity.services import password_login_check
 
 from .base import StrictSerializer
 
@@ -27,6 +29,10 @@ class TokenRequestSerializer(StrictSerializer):
         user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+        try:
+            password_login_check(user)
+        except PasswordLoginOff as refused:
+            raise serializers.ValidationError(refused.text, code=refused.code) from None
         try:
             second_factor_verify(user=user, code=attrs.get("otp_token", ""))
         except SecondFactorRefused as refused:

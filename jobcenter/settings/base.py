@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "api",
     "web",
     "reports",
+    # Single sign-on (SAML 2.0, OpenID Connect): who an identity provider's user is here.
+    "identity",
     # Demo data, on top of every app (no app imports it); its commands are seed_demo and
     # seed_demo_history.
     "demo",
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # A session whose user needs a second factor and has not given it reaches nothing but
     # the login page (jobcenter.security).
+    # An identity provider's asserted second factor counts as the local one (identity).
+    "identity.middleware.SsoSecondFactorMiddleware",
     "jobcenter.security.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -196,6 +201,37 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# Single sign-on (identity): the protocols are switched on below (SSO_OIDC_ENABLED,
+# SSO_SAML_ENABLED); which claim holds the stable identifier, username, e-mail, name and
+# groups can be changed per protocol (SSO_OIDC_CLAIMS / SSO_SAML_CLAIMS, JSON objects such
+# as {"id": "oid"}); the groups' grants are kept in admin (Single sign-on → group grants).
+# The login page's button per switched-on provider (empty: "Log in through your municipality").
+SSO_OIDC_LABEL = env.str("SSO_OIDC_LABEL", default="")
+SSO_SAML_LABEL = env.str("SSO_SAML_LABEL", default="")
+SSO_OIDC_CLAIMS = env.json("SSO_OIDC_CLAIMS", default={})
+SSO_SAML_CLAIMS = env.json("SSO_SAML_CLAIMS", default={})
+# An identity provider's assertion of a second factor stands in for the local TOTP code: an
+# `amr` value (RFC 8176) among SSO_MFA_AMR, or an `acr` / SAML authentication context class
+# among SSO_MFA_ACR (e.g. KOMBIT's NSIS level "Substantial").
+SSO_MFA_AMR = env.list("SSO_MFA_AMR", default=["mfa", "otp", "hwk", "swk", "sms", "fpt", "face", "iris", "sc"])
+SSO_MFA_ACR = env.list(
+    "SSO_MFA_ACR",
+    default=[
+        "http://schemas.microsoft.com/claims/multipleauthn",
+        "https://data.gov.dk/concept/core/nsis/loa/Substantial",
+        "https://data.gov.dk/concept/core/nsis/loa/High",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
+    ],
+)
+# Password login: "all", or "break_glass" — then only the accounts named in
+# PASSWORD_LOGIN_USERS (comma-separated usernames; an administrator kept for when the identity
+# provider is down) may log in with a password, on the page, in admin or for an API token.
+PASSWORD_LOGIN = env.str("PASSWORD_LOGIN", default="all")
+PASSWORD_LOGIN_USERS = env.list("PASSWORD_LOGIN_USERS", default=[])
+if PASSWORD_LOGIN not in ("all", "break_glass"):
+    raise ImproperlyConfigured('PASSWORD_LOGIN must be "all" or "break_glass".')
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"

@@ -42,7 +42,7 @@ class CaseworkerAddForm(forms.ModelForm):
 
     class Meta:
         model = Caseworker
-        fields = ("full_name", "team", "role", "fte", "cap_override", "started_on")
+        fields = ("full_name", "team", "role", "fte", "cap_override", "started_on", "external_id")
 
     def clean(self):
         # The service's own rules (staff.services.login_validate), so that the admin and the
@@ -66,7 +66,17 @@ class CaseworkerChangeForm(forms.ModelForm):
 
     class Meta:
         model = Caseworker
-        fields = ("full_name", "team", "role", "fte", "cap_override", "started_on", "status", "accepting_new_cases")
+        fields = (
+            "full_name",
+            "team",
+            "role",
+            "fte",
+            "cap_override",
+            "started_on",
+            "status",
+            "accepting_new_cases",
+            "external_id",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,7 +115,7 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     )
     list_select_related = ("user", "team", "team__jobcenter")
     list_filter = ("status", "accepting_new_cases", OverCapFilter, "role", "team__unit_type", "team__jobcenter", "team")
-    search_fields = ("full_name", "user__username", "user__email")
+    search_fields = ("full_name", "user__username", "user__email", "external_id")
     autocomplete_fields = ("team",)
     actions = ["send_on_leave", "back_from_leave", "stop_new_cases", "resume_new_cases"]
     # IntegrityError: two administrators creating the same username at once.
@@ -120,11 +130,11 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [
-                (None, {"fields": ("username", "full_name", "email", "password")}),
+                (None, {"fields": ("username", "full_name", "email", "password", "external_id")}),
                 (_("Caseload"), {"fields": ("team", "role", "fte", "cap_override", "started_on")}),
             ]
         return [
-            (None, {"fields": ("user", "full_name", "email")}),
+            (None, {"fields": ("user", "full_name", "email", "external_id")}),
             (
                 _("Caseload"),
                 {"fields": ("team", "role", "fte", "cap_override", "started_on", "cap", "open_cases", "load")},
@@ -161,6 +171,7 @@ class CaseworkerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                 started_on=data.get("started_on"),
                 email=data["email"],
                 password=data["password"] or None,
+                external_id=data.get("external_id") or None,
             )
             adopt(obj, created)
             return

@@ -18,6 +18,8 @@ from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.translation import gettext_lazy as _
 
 from core.two_factor import SecondFactorRefused, second_factor_required, second_factor_verify
+from identity.errors import PasswordLoginOff
+from identity.services import password_login_check, password_login_offered, sso_providers
 
 
 class LoginForm(AuthenticationForm):
@@ -38,6 +40,10 @@ class LoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         try:
+            password_login_check(user)
+        except PasswordLoginOff as refused:
+            raise forms.ValidationError(refused.text, code=refused.code) from None
+        try:
             self.otp_device = second_factor_verify(user=user, code=self.cleaned_data.get("otp_token", ""))
         except SecondFactorRefused as refused:
             raise forms.ValidationError(refused.text, code=refused.code) from None
@@ -56,4 +62,6 @@ class LoginView(DjangoLoginView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["second_factor_owed"] = second_factor_required(user) and not user.is_verified()
+        context["sso_providers"] = sso_providers()
+        context["password_login"] = password_login_offered()
         return context
