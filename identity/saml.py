@@ -28,7 +28,7 @@ from djangosaml2 import views as saml_views
 from djangosaml2.backends import Saml2Backend
 
 from identity.errors import SsoRefused
-from identity.services import sso_login, sso_mfa_asserted, sso_session_mark
+from identity.services import password_login_offered, sso_login, sso_mfa_asserted, sso_providers, sso_session_mark
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ def saml_claims(session_info: Mapping[str, object]) -> dict[str, object]:
     """The flat claims of identity.services from pysaml2's session_info of a checked response:
     the NameID as "sub", every attribute (a list of str), and the AuthnContextClassRef as "acr"."""
     name_id = session_info.get("name_id")
-    claims: dict[str, object] = {key: [str(value) for value in values] for key, values in session_info.get("ava", {}).items()}
+    claims: dict[str, object] = {
+        key: [str(value) for value in values] for key, values in session_info.get("ava", {}).items()
+    }
     claims["sub"] = getattr(name_id, "text", None) or ""
     authn_info = session_info.get("authn_info") or []
     # [(class_ref, authenticating_authorities, authn_instant), ...]; one AuthnStatement in practice
@@ -81,7 +83,12 @@ def _enabled_only(view):
 def refused_page(request: HttpRequest, text: str, *, status: int) -> HttpResponse:
     """The login page with the reason, at the given status."""
     messages.error(request, text)
-    return render(request, "registration/login.html", {"form": AuthenticationForm(request)}, status=status)
+    context = {
+        "form": AuthenticationForm(request),
+        "sso_providers": sso_providers(),
+        "password_login": password_login_offered(),
+    }
+    return render(request, "registration/login.html", context, status=status)
 
 
 class AcsView(saml_views.AssertionConsumerServiceView):

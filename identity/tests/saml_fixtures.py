@@ -132,7 +132,9 @@ def saml_idp(live_server, settings, tmp_path):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the test IdP did not start: {process.stderr.read() if process.poll() is not None else 'timeout'}") from None
+                    raise RuntimeError(
+                        f"the test IdP did not start: {process.stderr.read() if process.poll() is not None else 'timeout'}"
+                    ) from None
                 time.sleep(0.1)
         yield idp
     finally:
@@ -164,7 +166,10 @@ def forms_of(page: str) -> list[tuple[str, dict[str, str]]]:
 def saml_response_for(browser: requests.Session, live_server, idp: Idp, *, next_path: str = "/") -> tuple[str, dict]:
     """Start a login at the SP and sign in at the IdP: the IdP's HTTP-POST form (ACS, fields)."""
     login_page = browser.get(f"{live_server.url}/accounts/saml/login/", params={"next": next_path}, timeout=20)
-    assert login_page.status_code == 200 and login_page.url.startswith(idp.url), (login_page.status_code, login_page.url)
+    assert login_page.status_code == 200 and login_page.url.startswith(idp.url), (
+        login_page.status_code,
+        login_page.url,
+    )
     action, fields = forms_of(login_page.text)[0]
     answer = browser.post(idp.url + action, data=fields, timeout=20)
     assert answer.status_code == 200, answer.text

@@ -68,7 +68,9 @@ class App:
     def __init__(self, args):
         self.args = args
         self.base = f"http://{args.host}:{args.port}"
-        self.metadata_xml = str(entity_descriptor(idp_config(base=self.base, key=args.key, cert=args.cert, sp_metadata=None)))
+        self.metadata_xml = str(
+            entity_descriptor(idp_config(base=self.base, key=args.key, cert=args.cert, sp_metadata=None))
+        )
         self.workdir = Path(tempfile.mkdtemp(prefix="saml-idp-"))
 
     def server(self) -> Server:
@@ -103,7 +105,9 @@ class App:
     @staticmethod
     def answer(start_response, body: str, content_type: str, *, status="200 OK", headers=()):
         data = body.encode()
-        start_response(status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data))), *headers])
+        start_response(
+            status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data))), *headers]
+        )
         return [data]
 
     def login_page(self, start_response, query):
@@ -131,7 +135,9 @@ class App:
             identity=login["attributes"],
             userid=login["name_id"],
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=login["name_id"]),
-            authn={"class_ref": login.get("acr") or "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
+            authn={
+                "class_ref": login.get("acr") or "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+            },
             sign_assertion=sign,
             sign_response=sign,
             **response_args,
@@ -182,7 +188,9 @@ def main() -> None:
     parser.add_argument("--sp-metadata-url", required=True)
     parser.add_argument("--login-file", required=True)
     args = parser.parse_args()
-    with make_server("127.0.0.1", args.port, App(args), server_class=ThreadingServer, handler_class=QuietHandler) as httpd:
+    with make_server(
+        "127.0.0.1", args.port, App(args), server_class=ThreadingServer, handler_class=QuietHandler
+    ) as httpd:
         httpd.serve_forever()
 
 
