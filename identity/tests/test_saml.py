@@ -17,13 +17,14 @@ from identity.models import ExternalLogin, Grant, GroupGrant
 from staff.models import Caseworker, Team
 from staff.tests.factories import TeamFactory
 
+from . import saml_fixtures
 from .saml_fixtures import MFA_ACR, PASSWORD_ACR, saml_response_for, sso
-from .saml_fixtures import saml_idp as _saml_idp  # noqa: F401 (the fixture, found by its own name)
 
 # Playwright's sync API runs an event loop in this thread (the browser test below).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.django_db(transaction=True)
+saml_idp = saml_fixtures.saml_idp  # the fixture: a real IdP that trusts the live server
 # As web/tests/test_browser.py launches it (which identity may not import).
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
