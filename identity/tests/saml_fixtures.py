@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import datetime
+import errno
 import html.parser
+import http.client
 import json
 import os
 import shutil
@@ -56,14 +58,24 @@ def key_and_certificate(directory: Path, name: str) -> tuple[str, str]:
 
 
 def free_port() -> int:
+    """A port of ours free on 127.0.0.1 and on ::1: "localhost" may be either, and a client
+    tries ::1 first, so a stranger listening there would answer in the IdP's place."""
     for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if all(_bindable(family, address, port) for family, address in _LOOPBACKS):
             return port
     raise RuntimeError(f"no free port in {PORTS}")
+
+
+_LOOPBACKS = [(socket.AF_INET, "127.0.0.1")] + ([(socket.AF_INET6, "::1")] if socket.has_ipv6 else [])
+
+
+def _bindable(family: int, address: str, port: int) -> bool:
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError as error:
+            return family == socket.AF_INET6 and error.errno == errno.EADDRNOTAVAIL  # no IPv6 loopback at all
+        return True
 
 
 @dataclass
@@ -130,7 +142,9 @@ def saml_idp(live_server, settings, tmp_path):
             try:
                 with urllib.request.urlopen(f"{idp_url}/metadata", timeout=1):  # noqa: S310 (local test URL)
                     break
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # Not listening yet. (Polling a port in the ephemeral range can even connect
+                # the client to itself, which reads back its own request: also "not yet".)
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         f"the test IdP did not start: {process.stderr.read() if process.poll() is not None else 'timeout'}"
