@@ -17,15 +17,17 @@ import logging
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djangosaml2 import views as saml_views
 from djangosaml2.backends import Saml2Backend
+from saml2 import SAMLError
+from saml2.s_utils import UnravelError
 
 from identity.errors import SsoRefused
 from identity.services import password_login_offered, sso_login, sso_mfa_asserted, sso_providers, sso_session_mark
@@ -124,6 +126,11 @@ class LogoutView(saml_views.LogoutInitView):
     """
 
     def post(self, request, *args, **kwargs):
+        if saml_views._get_subject_id(request.saml_session) is None:
+            # Not a SAML session (a password login, or the SAML cookie gone): nothing to end
+            # at the IdP, and pysaml2 would fail on the missing NameID.
+            auth.logout(request)
+            return redirect(settings.LOGOUT_REDIRECT_URL)
         return self.get(request, *args, **kwargs)
 
     def handle_unsupported_slo_exception(self, request, exception, *args, **kwargs):
@@ -131,8 +138,20 @@ class LogoutView(saml_views.LogoutInitView):
         return super().handle_unsupported_slo_exception(request, exception, *args, **kwargs)
 
 
+class LogoutServiceView(saml_views.LogoutView):
+    """The IdP's answer to our LogoutRequest (or its own request): one that cannot be read is
+    a 400, as at the assertion consumer service, never pysaml2's exception."""
+
+    def do_logout_service(self, request, data, binding, *args, **kwargs):
+        try:
+            return super().do_logout_service(request, data, binding, *args, **kwargs)
+        except (SAMLError, UnravelError, ValueError):
+            logger.info("Unreadable SAML logout message.", exc_info=True)
+            return HttpResponseBadRequest(_("The logout message from the identity provider could not be read."))
+
+
 login = _enabled_only(saml_views.LoginView.as_view())
 acs = _enabled_only(AcsView.as_view())
 logout = _enabled_only(require_POST(LogoutView.as_view()))
-logout_service = _enabled_only(saml_views.LogoutView.as_view())
+logout_service = _enabled_only(LogoutServiceView.as_view())
 metadata = _enabled_only(saml_views.MetadataView.as_view())

@@ -255,3 +255,25 @@ def test_a_browser_logs_in_through_the_idps_page(saml_idp, live_server, teams, s
             assert "/accounts/login/" not in page.url
         finally:
             chromium.close()
+
+
+def test_saml_logout_of_a_session_that_did_not_come_from_saml_is_a_local_logout(saml_idp, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("pw-user", password="long-enough-pw-1"))
+    answer = client.post("/accounts/saml/logout/")
+    assert answer.status_code == 302, answer.status_code
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "ls/",
+        "ls/?SAMLResponse=bm90IHhtbA%3D%3D",
+        "ls/?SAMLRequest=%%%",
+        "login/?idp=https://elsewhere.example/metadata",
+        "login/?next=https://elsewhere.example/",
+    ],
+)
+def test_garbage_at_the_other_saml_routes_is_never_a_500(saml_idp, live_server, path):
+    answer = requests.get(f"{live_server.url}/accounts/saml/{path}", allow_redirects=False, timeout=20)
+    assert answer.status_code < 500, answer.status_code
