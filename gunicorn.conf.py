@@ -9,19 +9,60 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# The application is imported once, before the workers fork: a worker's first request does
+# not pay the imports (seconds: the reports' statistics libraries), and the workers share
+# the imported code's memory. No database connection is open in the master at that point.
+preload_app = True
 accesslog = "-"
 errorlog = "-"
+
+# LOG_FORMAT as in the Django settings: JSON by default under the production settings.
+_PRODUCTION = os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production")
+_LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if _PRODUCTION else "text")
 
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_cpr": {"()": "cases.cpr.CprMaskingFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "jobcenter.logs.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_cpr"], "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_cpr"],
+            "formatter": "json" if _LOG_FORMAT == "json" else "plain",
+        },
     },
     "loggers": {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Prometheus with several workers -------------------------------------------------------
+# Each worker is its own process with its own counters: prometheus_client's multiprocess
+# mode keeps them in files under PROMETHEUS_MULTIPROC_DIR, and /metrics sums every worker's
+# files (jobcenter/metrics.py). The variable must be set before a worker imports
+# prometheus_client, so it is set in the master before any worker is forked (on_starting;
+# not at import of this file, which tests load); the folder is emptied at start (old files
+# would add a previous run's counts), and a dead worker's files are marked dead.
+
+
+def on_starting(server):
+    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(os.getcwd(), "var", "prometheus"))
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

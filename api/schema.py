@@ -36,6 +36,7 @@ class TokenScheme(KnoxTokenScheme):
     """knox's tokens under the scheme name the API has always published (`tokenAuth`): the
     header is the same `Authorization: Token <token>` as with DRF's tokens before."""
 
+    target_class = "api.authentication.TokenAuthentication"  # knox's, lighter (api/authentication.py)
     name = "tokenAuth"
     priority = 1
 

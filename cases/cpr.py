@@ -113,7 +113,27 @@ class CprMaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         record.msg, record.args = masked, None
+        # Extra fields (`logger.info(..., extra={...})`) are output by the JSON formatter.
+        # Nested too: Celery's task-failure record carries a dict with the exception text.
+        for key, value in list(record.__dict__.items()):
+            if key not in _RECORD_ATTRIBUTES:
+                record.__dict__[key] = _masked(value)
         return True
+
+
+def _masked(value):
+    """`value` with every string in it masked; containers are copied, never changed in place."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_masked(item) for item in value)
+    return value
+
+
+# What every LogRecord has; anything else on a record came in as an extra field.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 class EncryptedCprField(EncryptedCharField):

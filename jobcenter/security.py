@@ -145,6 +145,10 @@ _OPEN_TO_UNVERIFIED = (
     "/static/",
     "/admin/",
     "/api/v1/auth/token/",
+    # Probes and the metrics scraper: no session is read (jobcenter/health.py, metrics.py).
+    "/healthz",
+    "/readyz",
+    "/metrics",
     "/tilgaengelighed/",  # the accessibility statement, linked from the login page; it holds no data
 )
 

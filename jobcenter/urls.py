@@ -1,10 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from jobcenter import health
+from jobcenter import metrics as metrics_view
 from web.views.login import LoginView
 from web.views.password_reset import PasswordResetView
 
 urlpatterns = [
+    # Probes and the scraper (docs/operations.md): no session, no second factor.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reports/", include("reports.urls")),

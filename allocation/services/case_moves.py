@@ -13,7 +13,7 @@ from staff.models import Caseworker, Complexity, Team
 from trials import selectors as trial_selectors
 from trials import services as trial_services
 
-from .. import engine, intake, locking, new_cases, prompt_check, rules
+from .. import engine, intake, locking, metrics, new_cases, prompt_check, rules
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
 from ..models import AssignmentReason
 from .choosing import Pool, _allocate, _end_assignment, _ranked_candidates, _start_assignment
@@ -29,6 +29,15 @@ def case_create(
     *, citizen: Citizen, programme: str, target_group: str = "", by=None, complexity: str = Complexity.COMPLEX
 ) -> Case:
     """Open a case and allocate it at once: open with a caseworker, or queued."""
+    with metrics.intake_timed() as outcome:
+        case = _case_intake(
+            citizen=citizen, programme=programme, target_group=target_group, by=by, complexity=complexity
+        )
+        outcome["result"] = case.status
+    return case
+
+
+def _case_intake(*, citizen: Citizen, programme: str, target_group: str, by, complexity: str) -> Case:
     now = timezone.now()
     complexity = Complexity(complexity).value
     try:

@@ -116,6 +116,9 @@ def saml_idp(live_server, settings, tmp_path):
     config["metadata"] = {"remote": [{"url": f"{idp_url}/metadata", "cert": None}]}
     config.update(key_file=sp_key, cert_file=sp_cert, encryption_keypairs=[{"key_file": sp_key, "cert_file": sp_cert}])
     settings.SAML_CONFIG = config
+    csp = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    csp["DIRECTIVES"]["form-action"].append(idp_url)  # as base.py does with SAML_IDP_ORIGIN
+    settings.CONTENT_SECURITY_POLICY = csp
     settings.SSO_SAML_ENABLED = True
     settings.SSO_MFA_ACR = [MFA_ACR]
     settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "identity.saml.SamlBackend"]

@@ -253,6 +253,12 @@ def test_a_browser_logs_in_through_the_idps_page(saml_idp, live_server, teams, s
             page.wait_for_url(f"{live_server.url}/**")
             expect(page.get_by_text("Anna Berg").first).to_be_visible()
             assert "/accounts/login/" not in page.url
+
+            # The page's logout button: single logout through the IdP and back to the login page.
+            page.locator("form[action='/accounts/saml/logout/'] button").click()
+            page.wait_for_url(f"{live_server.url}/accounts/login/**")
+            page.goto(f"{live_server.url}/")
+            assert "/accounts/login/" in page.url
         finally:
             chromium.close()
 

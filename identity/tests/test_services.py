@@ -207,8 +207,10 @@ def test_password_login_is_only_for_the_break_glass_accounts():
     )
 
 
-@override_settings(SSO_OIDC_ENABLED=True, SSO_OIDC_LABEL="Log ind med KK-login", PASSWORD_LOGIN="break_glass")
 def test_the_login_page_offers_single_sign_on_and_hides_the_password_form(settings):
+    settings.SSO_OIDC_ENABLED = True
+    settings.SSO_OIDC_LABEL = "Log ind med KK-login"
+    settings.PASSWORD_LOGIN = "break_glass"
     settings.PASSWORD_LOGIN_USERS = []
     page = Client().get("/accounts/login/").content.decode()
     assert "Log ind med KK-login" in page

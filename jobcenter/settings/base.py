@@ -2,6 +2,7 @@
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Request counts and latencies by view (its middleware, first and last below).
+    "django_prometheus",
     # SAML single sign-on (templates only, no models); identity/saml.py, SSO_SAML_ENABLED.
     "djangosaml2",
     # After knox: its admin registration is replaced by a read-only one (jobcenter/admin.py).
@@ -63,6 +66,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id first (core.request_id): every later log line carries it, and the access
+    # line it writes measures the whole stack. Then django-prometheus's timer.
+    "core.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files from gunicorn itself (the compose stack has no other server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -88,6 +95,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # As late as may be (django-prometheus): it counts the answer by its view name; outside
+    # axes's middleware, so a lockout's answer is counted too.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during the view into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,21 +122,42 @@ TEMPLATES = [
 ]
 
 
-def _database_from_env() -> dict:
-    db = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")
+def database_from_env(*, fallback: str | None) -> dict:
+    """The default database from DATABASE_URL (`fallback` when it is unset; none: required).
+
+    Connections are kept: either persistent, one per process for DJANGO_CONN_MAX_AGE seconds
+    (checked before reuse, so a restarted database costs no request), or, with DATABASE_POOL,
+    Django's psycopg pool per process (DATABASE_POOL_MIN_SIZE..DATABASE_POOL_MAX_SIZE, for
+    threaded servers). A new connection costs PostgreSQL about 9 ms of CPU on a small machine:
+    with neither, each request pays it. Behind a transaction-pooling PgBouncer keep
+    persistent connections, set DISABLE_SERVER_SIDE_CURSORS (DATABASE_PGBOUNCER) and, before
+    PgBouncer 1.21, ALLOCATION_PREPARED_INTAKE=false (docs/operations.md)."""
+    db = env.db("DATABASE_URL", default=fallback) if fallback else env.db("DATABASE_URL")
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock when a transaction begins, so that two
         # allocations can never both read "room left" and then both write.
         db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
         db["OPTIONS"].setdefault("timeout", 20)
-    db.setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
-    # A persistent connection that died with a database restart is replaced at the start of
-    # the next request instead of failing it: service comes back by itself.
-    db.setdefault("CONN_HEALTH_CHECKS", True)
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+        return db
+    if env.bool("DATABASE_POOL", default=False):
+        # The pool keeps the connections; Django's own persistence must then be off.
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
+        }
+        db["CONN_MAX_AGE"] = 0
+    else:
+        db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # A kept connection that died with a database restart is replaced at the start of the
+    # next request instead of failing it: service comes back by itself.
+    db["CONN_HEALTH_CHECKS"] = True
+    db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_PGBOUNCER", default=False)
     return db
 
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {"default": database_from_env(fallback=f"sqlite:///{BASE_DIR / 'var' / 'jobcenter.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -149,6 +180,9 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Sessions end after inactivity (default 30 minutes) and when the browser closes.
+# In the database, like django-axes' failure records below: every web process on every machine
+# sees the same sessions and the same failures (docs/operations.md, "Running several instances").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -163,6 +197,9 @@ AUTHENTICATION_BACKENDS = [
     "jobcenter.security.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failures are counted in the database (axes' default, named so that it stays so): a lockout
+# on one web instance holds on all of them. The cache handler would not, without a shared cache.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(hours=env.float("AXES_COOLOFF_HOURS", default=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -237,6 +274,51 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Single sign-on: OpenID Connect ----------------------------------------------------
+# The authorization code flow with PKCE (S256) and a nonce, the ID token checked against
+# the provider's keys (RS256, OIDC_OP_JWKS_ENDPOINT), by mozilla-django-oidc; who may log
+# in as whom is decided by identity.services (identity/oidc.py only speaks the protocol).
+# Off by default; with it on, every endpoint, the client id and the secret are required.
+# Logout ends the provider's session too (RP-initiated logout, OIDC_OP_END_SESSION_ENDPOINT).
+# The provider must allow the redirect URI https://<site>/accounts/oidc/callback/ and the
+# post-logout redirect URI https://<site>/accounts/login/.
+SSO_OIDC_ENABLED = env.bool("SSO_OIDC_ENABLED", default=False)
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_END_SESSION_ENDPOINT = env.str("OIDC_OP_END_SESSION_ENDPOINT", default="")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile groups")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "identity:oidc-callback"
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_CREATE_USER = False  # never the library's: identity.services.sso_login decides
+if SSO_OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_OP_END_SESSION_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"SSO_OIDC_ENABLED needs {', '.join(_oidc_missing)}")
+    AUTHENTICATION_BACKENDS.append("identity.oidc.OIDCBackend")
+    # Logging out posts a form here that redirects to the provider: form-action must allow it.
+    _oidc_origin = "{0.scheme}://{0.netloc}".format(urlsplit(OIDC_OP_END_SESSION_ENDPOINT))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_oidc_origin)
+
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="jobcenter <noreply@jobcenter.local>")
@@ -305,12 +387,22 @@ SAML_LOGOUT_REQUEST_PREFERRED_BINDING = _SAML_REDIRECT
 # The IdP posts the response from its own site: the cookie that holds the outstanding
 # request must travel on that cross-site POST (SameSite=None, hence HTTPS in production).
 SAML_SESSION_COOKIE_SAMESITE = env("SAML_SESSION_COOKIE_SAMESITE", default="None")
+# Logout posts to us and is redirected to the IdP's single logout, which the form-action of
+# the CSP must allow: the IdP's origin (default: that of its metadata URL).
+_saml_metadata_url = urlsplit(env("SAML_IDP_METADATA_URL", default=""))
+SAML_IDP_ORIGIN = env(
+    "SAML_IDP_ORIGIN",
+    default=f"{_saml_metadata_url.scheme}://{_saml_metadata_url.netloc}" if _saml_metadata_url.netloc else "",
+)
 if SSO_SAML_ENABLED:
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "identity.saml.SamlBackend"]
+    if SAML_IDP_ORIGIN:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(SAML_IDP_ORIGIN)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's tokens, checking only the request's own token (api/authentication.py)
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -381,6 +473,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 BROKER_FOLDER = BASE_DIR / "var" / "broker"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Two deployments (staging beside production, say) may share one Redis database only with
+# queues (and cache prefixes, CACHE_KEY_PREFIX) of their own: a worker takes any task on its queue.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -422,7 +517,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "jobcenter",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="jobcenter"),
             # A dead Redis fails the request within a second instead of hanging it.
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
@@ -500,36 +595,67 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every morning; on a day that is not a working day the task sends nothing, and on the
     # working day before a weekend or a holiday it covers every day up to the next one.
+    # Expired API tokens (a request checks only its own; api/authentication.py).
+    "purge-expired-tokens": {
+        "task": "api.purge_expired_tokens",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "remind-meetings": {
         "task": "casework.remind_meetings",
         "schedule": crontab(hour=7, minute=0),
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "mask_cpr": {"()": "cases.cpr.CprMaskingFilter"},
-        "outage": {"()": "core.outage.OutageLogFilter"},
-    },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["mask_cpr"],
-            "formatter": "plain",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # Django's own defaults attach handlers without the filter to "django" (the console
-    # under DEBUG, mail to ADMINS) and "django.server" (runserver's access log, whose URLs
-    # may carry a CPR number): naming them here removes those, and their records go to the
-    # root's handler like everybody else's.
-    "loggers": {
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
-        # A request that met an outage is one warning line, not an error with a traceback.
-        "django.request": {"handlers": [], "level": "INFO", "propagate": True, "filters": ["outage"]},
-    },
-}
+# Logs: one line per record, JSON (LOG_FORMAT=json, production's default) or text (here).
+# Every handler masks CPR numbers (cases.cpr.CprMaskingFilter: the message, its arguments
+# and any extra field) and carries the request id (core.request_id).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+
+
+def logging_config(log_format: str) -> dict:
+    formatter = "json" if log_format == "json" else "plain"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "mask_cpr": {"()": "cases.cpr.CprMaskingFilter"},
+            "request_id": {"()": "core.request_id.RequestIdFilter"},
+            "outage": {"()": "core.outage.OutageLogFilter"},
+        },
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {
+                "()": "jobcenter.logs.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id", "mask_cpr"],
+                "formatter": formatter,
+            }
+        },
+        "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+        # Django's own defaults attach handlers without the filter to "django" (the console
+        # under DEBUG, mail to ADMINS) and "django.server" (runserver's access log, whose URLs
+        # may carry a CPR number): naming them here removes those, and their records go to the
+        # root's handler like everybody else's.
+        "loggers": {
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+            # A request that met an outage is one warning line, not an error with a traceback.
+            "django.request": {"handlers": [], "level": "INFO", "propagate": True, "filters": ["outage"]},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT)
+
+# Prometheus (/metrics, jobcenter/metrics.py): a bearer token, or addresses (and networks)
+# allowed without one. Neither set: /metrics is a 404 for everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# django-prometheus would read the migration state at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False

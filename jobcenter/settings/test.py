@@ -8,6 +8,9 @@ SECRET_KEY = "test-secret-key"
 CPR_ENCRYPTION_KEY = "test-cpr-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Connections end with each request, as before connections were kept by default: the live
+# servers' threads must not hold one open while pytest drops the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Always the in-memory cache, even where REDIS_URL is set (CI): rate-limit counts must not

@@ -242,4 +242,17 @@ TABLE: dict[str, list[Row]] = {
     "identity:saml-metadata": [Row("GET", None, everyone(404))],
     "identity:saml-logout": [Row("POST", None, everyone(404))],
     "identity:saml-ls": [Row("GET", None, everyone(404))],
+    # --- single sign-on: OpenID Connect (off in the tests' settings: no such pages then; logging
+    # out works for everyone, to the login page without an OIDC session) -------------------
+    "identity:oidc-login": [Row("GET", None, everyone(404))],
+    "identity:oidc-callback": [Row("GET", None, everyone(404))],
+    "identity:oidc-logout": [Row("POST", None, everyone(302))],
+    # the local code after single sign-on: for whoever owes none, back to the site
+    "identity:second-factor": [Row("GET", None, page(302, 302, 302, 302, 302))],
+    # --- operations (docs/operations.md): probes say only ok/unavailable, to anyone; the
+    # metrics answer only a bearer token or an allowed address, whoever is signed in
+    # (neither is configured here: a 404 for every role; test_metrics tests both ways in)
+    "healthz": [Row("GET", None, everyone(200))],
+    "readyz": [Row("GET", None, everyone(200))],
+    "metrics": [Row("GET", None, everyone(404))],
 }

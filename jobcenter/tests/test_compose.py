@@ -119,6 +119,8 @@ def test_the_web_health_check_passes_the_production_security_settings(compose):
     # production redirects plain HTTP and checks Host: the probe must look like the proxy
     probe = " ".join(compose["services"]["web"]["healthcheck"]["test"])
     assert "X-Forwarded-Proto" in probe and "https" in probe
+    # readiness (database, migrations, cache, broker), not merely a page that renders
+    assert re.search(r'"http://127\.0\.0\.1:8000/readyz"', probe), probe
     host = re.search(r'"Host": "([^"]+)"', probe).group(1)
     hosts = dict(
         line.split("=", 1)
@@ -185,3 +187,102 @@ def test_the_dockerfile():
     assert not re.search(r"^ENV\s.*(SECRET_KEY|CPR_ENCRYPTION_KEY)", dockerfile, re.M)
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".env" in ignored and ".venv" in ignored and ".git" in ignored
+
+
+# --- The profile `scale`: two web instances and two workers behind nginx, one beat ----------
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+def _active(compose: dict, profiles: set[str]) -> dict:
+    """The services `docker compose --profile ... up` starts with these profiles."""
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if not service.get("profiles") or set(service["profiles"]) & profiles
+    }
+
+
+def _profiles(compose: dict) -> set[str]:
+    return {p for service in compose["services"].values() for p in service.get("profiles", [])}
+
+
+def _is_worker(service: dict) -> bool:
+    return bool(re.search(r"\bcelery -A jobcenter worker\b", _command(service)))
+
+
+def _is_beat(service: dict) -> bool:
+    return bool(re.search(r"\bcelery -A jobcenter beat\b|--beat\b|\s-B\b", _command(service)))
+
+
+def _is_web(service: dict) -> bool:
+    return bool(re.search(r"\bgunicorn jobcenter\.wsgi(:application)?\b", _command(service)))
+
+
+def test_the_default_stack_is_unchanged_by_the_profiles(compose):
+    assert set(_active(compose, set())) == {"web", "worker", "beat", "postgres", "redis"}
+    assert "scale" in _profiles(compose)
+
+
+def test_the_scale_profile_has_two_web_instances_and_two_workers(compose):
+    scale = _active(compose, {"scale"})
+    webs = sorted(name for name, service in scale.items() if _is_web(service))
+    workers = sorted(name for name, service in scale.items() if _is_worker(service))
+    assert len(webs) == 2 and len(workers) == 2, (webs, workers)
+    # exactly one of them migrates, and the other starts only once it is healthy
+    migrating = [name for name in webs if "migrate" in _command(scale[name])]
+    assert migrating == ["web"]
+    for name in set(webs) - {"web"}:
+        assert scale[name]["depends_on"]["web"] == {"condition": "service_healthy"}
+        assert "ports" not in scale[name]  # reached through the proxy only
+
+
+@pytest.mark.parametrize("profiles", [set(), {"scale"}, None])
+def test_exactly_one_beat_in_every_profile_and_no_worker_runs_one(compose, profiles):
+    profiles = _profiles(compose) if profiles is None else profiles  # None: all of them at once
+    active = _active(compose, profiles)
+    beats = [name for name, service in active.items() if _is_beat(service)]
+    assert beats == ["beat"], (profiles, beats)
+    assert active["beat"].get("deploy", {}).get("replicas", 1) == 1
+    for name, service in active.items():
+        if _is_worker(service):
+            assert not re.search(r"--beat\b|\s-B\b", _command(service)), name
+
+
+def test_the_proxy_sends_to_both_web_instances(compose):
+    scale = _active(compose, {"scale"})
+    proxies = [
+        name for name, service in scale.items() if str(service.get("image", "")).startswith(("nginx:", "caddy:"))
+    ]
+    assert proxies == ["proxy"]
+    proxy = scale["proxy"]
+    mounted = {volume.split(":")[0]: volume.split(":")[1] for volume in proxy["volumes"]}
+    assert mounted["./deploy/nginx.conf"] == "/etc/nginx/conf.d/default.conf"
+    assert NGINX_CONF.is_file()
+
+    conf = NGINX_CONF.read_text()
+    upstream = re.search(r"upstream\s+(\w+)\s*\{(.*?)\}", conf, re.S)
+    servers = set(re.findall(r"^\s*server\s+([\w.-]+:\d+)", upstream.group(2), re.M))
+    webs = {f"{name}:8000" for name, service in scale.items() if _is_web(service)}
+    assert servers == webs == {"web:8000", "web2:8000"}
+    assert re.search(rf"proxy_pass\s+http://{upstream.group(1)};", conf)
+    # the instances count clients by X-Forwarded-For (TRUSTED_PROXY_COUNT): nginx must append
+    assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", conf)
+    assert re.search(r"proxy_set_header\s+X-Forwarded-Proto\s", conf)
+    assert re.search(r"proxy_set_header\s+Host\s+\$host;", conf)
+    # a POST is never retried on the other instance (an intake must not be sent twice)
+    directives = [line.split("#")[0] for line in conf.splitlines()]
+    assert not [line for line in directives if "non_idempotent" in line]
+    # it waits for both instances to be healthy
+    assert set(proxy["depends_on"]) == {"web", "web2"}
+    assert all(condition == {"condition": "service_healthy"} for condition in proxy["depends_on"].values())
+
+
+def test_every_service_of_the_scale_profile_is_health_checked(compose):
+    scale = _active(compose, {"scale"})
+    for name, service in scale.items():
+        if name != "beat":  # beat has no ping of its own; it waits for healthy services
+            assert service.get("healthcheck", {}).get("test"), name
+    probe = " ".join(scale["proxy"]["healthcheck"]["test"])
+    path = re.search(r"http://127\.0\.0\.1(/[\w-]+)", probe).group(1)
+    assert re.search(rf"location\s+=\s+{path}\s*\{{", NGINX_CONF.read_text())

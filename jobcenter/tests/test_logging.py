@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from cases.cpr import CprMaskingFilter
 from jobcenter.celery import app as celery_app
+from jobcenter.settings.base import logging_config
 from staff.tests.factories import AdminFactory, JobcenterFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +70,10 @@ def _assert_no_cpr(output: str) -> None:
     assert not leaks, f"CPR-shaped numbers in the log: {leaks}\n{output}"
 
 
-@pytest.fixture
-def django_logging():
-    """Django's LOGGING as a server process applies it; restored afterwards."""
-    logging.config.dictConfig(settings.LOGGING)
+@pytest.fixture(params=["text", "json"])
+def django_logging(request):
+    """Django's LOGGING as a server process applies it, in either LOG_FORMAT; restored afterwards."""
+    logging.config.dictConfig(logging_config(request.param))
     yield
     logging.config.dictConfig(settings.LOGGING)
 

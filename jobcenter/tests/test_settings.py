@@ -145,8 +145,11 @@ def test_production_serves_static_files_itself_with_hashed_names():
     # given the production settings with the required environment
     from jobcenter.settings import base
 
-    # then WhiteNoise sits right after SecurityMiddleware, and production stores hashed files
-    assert base.MIDDLEWARE[:2] == [
+    # then WhiteNoise sits right after SecurityMiddleware (only the request id and the
+    # metrics timer before them, which must see every answer), and production stores hashed files
+    assert base.MIDDLEWARE[:4] == [
+        "core.request_id.RequestIdMiddleware",
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
     ]
