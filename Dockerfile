@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=jobcenter.settings.production
 
-# gettext compiles the translations; psycopg[binary] brings its own libpq.
+# gettext compiles the translations; psycopg[binary] brings its own libpq; pysaml2 signs and
+# checks SAML messages with the xmlsec1 program.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext xmlsec1 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -9,5 +9,6 @@ app_name = "identity"
 
 urlpatterns = [
     path("second-factor/", views.second_factor, name="second-factor"),
+    path("saml/", include("identity.saml_urls")),
     path("oidc/", include("identity.oidc_urls")),
 ]

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     # Request counts and latencies by view (its middleware, first and last below).
     "django_prometheus",
+    # SAML single sign-on (templates only, no models); identity/saml.py, SSO_SAML_ENABLED.
+    "djangosaml2",
     # After knox: its admin registration is replaced by a read-only one (jobcenter/admin.py).
     "jobcenter.apps.SecurityConfig",
     "core",
@@ -80,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The SAML login's own cookie (the outstanding request); it touches nothing until a SAML
+    # view uses it, so it stays in whether or not SSO_SAML_ENABLED.
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # A session whose user needs a second factor and has not given it reaches nothing but
     # the login page (jobcenter.security).
@@ -326,6 +331,73 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
 # The address of the site as users reach it, for links in e-mails sent from the background
 # (where there is no request to take it from).
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+
+# --- Single sign-on: SAML ---------------------------------------------------------------
+# SAML 2.0 (KOMBIT's adgangsstyring, AD FS) through djangosaml2/pysaml2 (needs the xmlsec1
+# program). identity/saml.py only speaks the protocol; identity.services decides who the
+# user is and what they may do. The routes live under /accounts/saml/ and answer 404 while
+# SSO_SAML_ENABLED is false; the backend joins AUTHENTICATION_BACKENDS only when it is true.
+# The IdP's metadata comes from a URL (SAML_IDP_METADATA_URL, optionally checked against
+# SAML_IDP_METADATA_CERT_FILE) or a file (SAML_IDP_METADATA_FILE). The assertion must be
+# signed by the IdP; our requests are signed when SAML_SP_KEY_FILE/SAML_SP_CERT_FILE are set
+# (the same pair decrypts encrypted assertions). Our metadata: /accounts/saml/metadata/.
+SSO_SAML_ENABLED = env.bool("SSO_SAML_ENABLED", default=False)
+_SAML_BASE = env("SAML_SP_BASE_URL", default=SITE_URL).rstrip("/") + "/accounts/saml/"
+_SAML_KEY, _SAML_CERT = env("SAML_SP_KEY_FILE", default=""), env("SAML_SP_CERT_FILE", default="")
+_SAML_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+_SAML_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_CONFIG = {
+    "xmlsec_binary": env("SAML_XMLSEC1", default="/usr/bin/xmlsec1"),
+    "entityid": env("SAML_SP_ENTITY_ID", default=_SAML_BASE + "metadata/"),
+    # Attribute names the pysaml2 maps do not know (KOMBIT's, "groups") arrive as they are named.
+    "allow_unknown_attributes": True,
+    # The clocks of IdP and SP may differ this much (NotBefore/NotOnOrAfter); keep it small.
+    "accepted_time_diff": env.int("SAML_CLOCK_SKEW_SECONDS", default=60),
+    "service": {
+        "sp": {
+            "name": "jobcenter",
+            "endpoints": {
+                "assertion_consumer_service": [(_SAML_BASE + "acs/", _SAML_POST)],
+                "single_logout_service": [(_SAML_BASE + "ls/", _SAML_REDIRECT)],
+            },
+            "want_assertions_signed": True,
+            "want_response_signed": False,
+            "allow_unsolicited": False,  # only answers to a request of ours
+            "authn_requests_signed": bool(_SAML_KEY),
+            "logout_requests_signed": bool(_SAML_KEY),
+        }
+    },
+    "metadata": (
+        {"remote": [{"url": env("SAML_IDP_METADATA_URL"), "cert": env("SAML_IDP_METADATA_CERT_FILE", default=None)}]}
+        if env("SAML_IDP_METADATA_URL", default="")
+        else {"local": [env("SAML_IDP_METADATA_FILE")]}
+        if env("SAML_IDP_METADATA_FILE", default="")
+        else {}
+    ),
+}
+if _SAML_KEY:
+    SAML_CONFIG.update(
+        key_file=_SAML_KEY, cert_file=_SAML_CERT, encryption_keypairs=[{"key_file": _SAML_KEY, "cert_file": _SAML_CERT}]
+    )
+# djangosaml2's own user creation and attribute mapping stay off: identity.services does that.
+SAML_CREATE_UNKNOWN_USER = False
+SAML_ATTRIBUTE_MAPPING = {}
+SAML_DEFAULT_BINDING = _SAML_REDIRECT
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = _SAML_REDIRECT
+# The IdP posts the response from its own site: the cookie that holds the outstanding
+# request must travel on that cross-site POST (SameSite=None, hence HTTPS in production).
+SAML_SESSION_COOKIE_SAMESITE = env("SAML_SESSION_COOKIE_SAMESITE", default="None")
+# Logout posts to us and is redirected to the IdP's single logout, which the form-action of
+# the CSP must allow: the IdP's origin (default: that of its metadata URL).
+_saml_metadata_url = urlsplit(env("SAML_IDP_METADATA_URL", default=""))
+SAML_IDP_ORIGIN = env(
+    "SAML_IDP_ORIGIN",
+    default=f"{_saml_metadata_url.scheme}://{_saml_metadata_url.netloc}" if _saml_metadata_url.netloc else "",
+)
+if SSO_SAML_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "identity.saml.SamlBackend"]
+    if SAML_IDP_ORIGIN:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(SAML_IDP_ORIGIN)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

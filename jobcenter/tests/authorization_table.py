@@ -235,6 +235,13 @@ TABLE: dict[str, list[Row]] = {
     "password_reset_confirm": [Row("GET", None, everyone(200))],  # an invalid link says so
     "password_reset_complete": [Row("GET", None, everyone(200))],
     "set_language": [Row("POST", None, everyone(302), {"language": "en"})],
+    # --- SAML single sign-on: 404 while SSO_SAML_ENABLED is off, as in these tests; switched
+    # on, identity/tests/test_saml.py walks them against a real identity provider.
+    "identity:saml-login": [Row("GET", None, everyone(404))],
+    "identity:saml-acs": [Row("POST", None, everyone(404))],
+    "identity:saml-metadata": [Row("GET", None, everyone(404))],
+    "identity:saml-logout": [Row("POST", None, everyone(404))],
+    "identity:saml-ls": [Row("GET", None, everyone(404))],
     # --- single sign-on: OpenID Connect (off in the tests' settings: no such pages then; logging
     # out works for everyone, to the login page without an OIDC session) -------------------
     "identity:oidc-login": [Row("GET", None, everyone(404))],
