@@ -124,6 +124,9 @@ def test_python_and_sql_agree(rule, held_days, others):
         closed=False,
     )
     assert _plan(case).next_contact_due == expected
+    # One case's plan (contact_plan_of: counted in SQL, the rule in Python) says the same.
+    one = selectors.contact_plan_of(Case.objects.get(pk=case.pk))
+    assert (one["next_due"], one["held"]) == (expected, len(held_days))
 
 
 def test_status_reads_the_date_against_today():
