@@ -9,7 +9,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-accesslog = "-"
+# Django writes one access line per request itself (jobcenter.logs: request id, user id, view,
+# status, duration, the path without its query); gunicorn's own would be a second one.
+# GUNICORN_ACCESS_LOG=- turns it on again (to stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 
 # LOG_FORMAT as in the Django settings: JSON by default under the production settings.

@@ -44,7 +44,9 @@ _STRING_FIELDS = (
 def _pk_type(field: serializers.PrimaryKeyRelatedField) -> str | None:
     if field.pk_field is not None:
         return json_type(field.pk_field)
-    queryset = field.get_queryset()
+    # The model is all that is needed: the field's own queryset names it, without building
+    # the requesting user's scope (get_queryset) once more for every body.
+    queryset = field.queryset if field.queryset is not None else field.get_queryset()
     pk = queryset.model._meta.pk if queryset is not None else None
     while pk is not None and pk.is_relation:  # a one-to-one primary key: the target's type
         pk = pk.target_field
