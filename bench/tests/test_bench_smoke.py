@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,47 @@ def test_the_contacts_benchmark_runs():
         assert "admin: trial report with contacts" in output and "6 of 6 within a second" in output
     finally:
         _drop(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_request_cost_benchmark_runs_against_its_floor():
+    if shutil.which("wrk") is None and os.environ.get("JOBCENTER_REQUIRE_ALL_BACKENDS") != "1":
+        pytest.skip("needs wrk (apt-get install wrk; .ci/run installs it)")
+    url = _sibling_database(os.environ["DATABASE_URL"], "requestsmoke")
+    parts = urlsplit(url)
+    redis = urlsplit(os.environ["REDIS_URL"])
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "request_cost.py"),
+            "--citizens=600",
+            "--duration=1",
+            "--connections=4",
+            "--workers=2",
+            "--think-ms=100",
+            "--intake-citizens=3000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "BENCH_POSTGRES": urlunsplit(parts._replace(path="")),
+            "BENCH_DATABASE": parts.path.lstrip("/"),
+            # a Redis database of its own beside the test run's
+            "BENCH_REDIS": urlunsplit(redis._replace(path="/13")),
+        },
+    )
+    try:
+        output = completed.stdout
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        for label in ("GET /me/ (startproject middleware)", "GET /api/v1/me/", "POST /api/v1/cases/", "Min dag"):
+            assert label in output
+        assert "/api/v1/me/ ÷ floor" in output and "intake ÷ floor" in output
+        assert "FAILED" not in output
+        assert output.rstrip().endswith("caseworkers newly over cap after the intakes: 0")
+    finally:
+        _drop(url)
+        _drop(_sibling_database(url, "floor"))  # the bare service's database
