@@ -30,7 +30,9 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "idp" / "oidc_provider.mjs"
 PACKAGE = REPO / "node_modules" / "oidc-provider" / "package.json"
-PORTS = range(47100, 47200)
+# Each xdist worker probes its own quarter of the range: two probing at once took the same port.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
+PORTS = range(47100 + 25 * _WORKER, 47100 + 25 * _WORKER + 25)
 CLIENT_ID = "jobcenter-test"
 CLIENT_SECRET = "a-test-secret-of-the-jobcenter-client"
 REQUIRE_ALL = os.environ.get("JOBCENTER_REQUIRE_ALL_BACKENDS") == "1"

@@ -29,7 +29,9 @@ from cryptography.x509.oid import NameOID
 
 REQUIRE_ALL = os.environ.get("JOBCENTER_REQUIRE_ALL_BACKENDS") == "1"
 IDP_SCRIPT = Path(__file__).with_name("saml_idp.py")
-PORTS = range(47200, 47300)
+# Each xdist worker probes its own quarter of the range: two probing at once took the same port.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
+PORTS = range(47200 + 25 * _WORKER, 47200 + 25 * _WORKER + 25)
 MFA_ACR = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
 PASSWORD_ACR = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
