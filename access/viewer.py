@@ -76,6 +76,12 @@ def _read(user) -> Viewer:
     with connection.cursor() as cursor:
         cursor.execute(_viewer_sql(), [user.pk])
         rows = cursor.fetchall()
+    return viewer_from_rows(user, rows)
+
+
+def viewer_from_rows(user, rows) -> Viewer:
+    """The Viewer from rows of (caseworker, its team, its jobcentre, led team, its jobcentre,
+    its unit type), one per led team, in the teams' order."""
     caseworker_id, team_id, jobcenter_id = rows[0][:3] if rows else (None, None, None)
     led = [row[3:] for row in rows if row[3] is not None]
     return Viewer(

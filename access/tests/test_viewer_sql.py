@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from access.viewer import Viewer, _read
+from access.viewer import Viewer, _read, viewer_from_rows
 from staff.tests.factories import CaseworkerFactory, JobcenterFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +28,7 @@ def _oracle(user) -> Viewer:
         )
         .order_by("teams_led__jobcenter_id", "teams_led__name", "teams_led__pk")
     )
-    caseworker_id, team_id, jobcenter_id = rows[0][:3] if rows else (None, None, None)
-    led = [row[3:] for row in rows if row[3] is not None]
-    return Viewer(
-        user_id=user.pk,
-        is_admin=bool(user.is_staff),
-        caseworker_id=caseworker_id,
-        caseworker_team_id=team_id,
-        caseworker_jobcenter_id=jobcenter_id,
-        led_team_ids=tuple(pk for pk, _, _ in led),
-        led_pools=frozenset((jobcenter, unit_type) for _, jobcenter, unit_type in led),
-        led_jobcenter_ids=frozenset(jobcenter for _, jobcenter, _ in led),
-    )
+    return viewer_from_rows(user, rows)
 
 
 def test_every_kind_of_login_reads_as_the_orm_query_read_it():
