@@ -50,15 +50,22 @@ logconfig_dict = {
 # files (jobcenter/metrics.py). The variable must be set before a worker imports
 # prometheus_client, so it is set in the master before any worker is forked (on_starting;
 # not at import of this file, which tests load); the folder is emptied at start (old files
-# would add a previous run's counts), and a dead worker's files are marked dead.
+# would add a previous run's counts), and a dead worker's files are marked dead. The default
+# folder is one per address the instance binds: two instances on one machine (the scale-out
+# test, a benchmark beside a demo) neither mix their counts nor empty each other's folder.
 
 
 def on_starting(server):
-    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(os.getcwd(), "var", "prometheus"))
+    instance = "".join(c if c.isalnum() else "-" for c in bind)
+    default = os.path.join(os.getcwd(), "var", "prometheus", instance)
+    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", default)
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):
         if name.endswith(".db"):
-            os.remove(os.path.join(folder, name))
+            try:
+                os.remove(os.path.join(folder, name))
+            except FileNotFoundError:  # another master emptying the same folder
+                pass
 
 
 def child_exit(server, worker):
