@@ -151,3 +151,28 @@ class CitizenAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.citizen_id}"
+
+
+class CprChange(models.Model):
+    """A citizen's CPR number was changed (rectification: identity misuse, a change of legal
+    gender). The old number is kept encrypted, with who, when and why; its digest finds the
+    citizen when someone looks them up by the old number."""
+
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.CASCADE, related_name="cpr_changes", verbose_name=_("citizen")
+    )
+    old_cpr = EncryptedCprField(_("previous CPR number"), max_length=11)
+    old_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    reason = models.CharField(_("reason"), max_length=500)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("CPR change")
+        verbose_name_plural = _("CPR changes")
+
+    def __str__(self) -> str:
+        return f"{self.citizen_id} {self.changed_at:%Y-%m-%d}"

@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "reports",
     # Single sign-on (SAML 2.0, OpenID Connect): who an identity provider's user is here.
     "identity",
+    # A jobcentre's first day and a citizen's rights: import and export of the organisation and
+    # its caseloads, a citizen's own copy of their data (GDPR art. 15), retention and deletion.
+    "onboarding",
+    "subject_access",
+    "retention",
     # Demo data, on top of every app (no app imports it); its commands are seed_demo and
     # seed_demo_history.
     "demo",
