@@ -8,9 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=jobcenter.settings.production
 
 # gettext compiles the translations; psycopg[binary] brings its own libpq; pysaml2 signs and
-# checks SAML messages with the xmlsec1 program.
+# checks SAML messages with the xmlsec1 program; WeasyPrint (the citizen's copy as PDF) draws text with Pango.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext xmlsec1 \
+    && apt-get install -y --no-install-recommends gettext xmlsec1 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
