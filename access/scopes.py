@@ -64,6 +64,23 @@ def _visible_case_condition(viewer: Viewer) -> Q:
     return condition
 
 
+def case_visible(
+    viewer: Viewer, *, status: str, jobcenter_id: int, programme: str, caseworker_id: int | None, team_id: int | None
+) -> bool:
+    """`_visible_case_condition` for one case's columns, in Python (its team is its
+    caseworker's): for a door that has the rows already (`doors.citizen_visible`).
+    tests/test_citizen_door.py holds the two to the same answers."""
+    if team_id is not None and team_id in viewer.led_team_ids:
+        return True
+    if status == CaseStatus.QUEUED and (jobcenter_id, programme) in viewer.led_pools:
+        return True
+    return (
+        viewer.caseworker_id is not None
+        and caseworker_id == viewer.caseworker_id
+        and status in (CaseStatus.OPEN, CaseStatus.CLOSED)
+    )
+
+
 def cases_visible_to(user: UserOrViewer) -> QuerySet[Case]:
     viewer = viewer_of(user)
     if viewer.is_admin:

@@ -140,17 +140,22 @@ def contacts_overdue_of(*, outer: str, pk: int, today: date | None = None) -> in
     return overdue_cases(Case.objects.filter(**{outer: pk}), today=today).count()
 
 
-def contact_plan_of(case: Case, *, today: date | None = None) -> dict:
+def contact_plan_of(case: Case, *, today: date | None = None, just_opened: bool = False) -> dict:
     """`{next_due, status, held, last_held_on}` of one case: its held jobsamtaler counted in
     SQL, the rule applied in Python (`contact_plan.next_due`, the rule `with_contact_plan`
     renders for lists; tests/test_contact_plan.py runs both). For one case the SQL rendering
-    cost more to build than to run: about 10 ms of CPU on every intake's answer."""
+    cost more to build than to run: about 10 ms of CPU on every intake's answer.
+    `just_opened`: the case was opened by this very request, so it has held no conversation
+    and there is nothing to count."""
     today = today or timezone.localdate()
-    held = (
-        Meeting.objects.filter(case_id=case.pk, kind=MeetingKind.JOBSAMTALE, status=MeetingStatus.HELD)
-        .order_by()
-        .aggregate(n=Count("pk"), last=Max(local_date("starts_at")))
-    )
+    if just_opened:
+        held = {"n": 0, "last": None}
+    else:
+        held = (
+            Meeting.objects.filter(case_id=case.pk, kind=MeetingKind.JOBSAMTALE, status=MeetingStatus.HELD)
+            .order_by()
+            .aggregate(n=Count("pk"), last=Max(local_date("starts_at")))
+        )
     due = contact_plan.next_due(
         rule=contact_rule_of(case.programme),
         opened_on=timezone.localdate(case.opened_at),

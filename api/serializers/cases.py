@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from access import doors
 from access.scopes import caseworkers_visible_to, citizens_visible_to, jobcenters_visible_to
 from allocation.models import Alert, AssignmentReason, CaseAssignment
 from cases import cpr as cpr_rules
@@ -109,13 +110,16 @@ class CaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_next_contact_due(self, case: Case):
         # Lists annotate it in SQL (casework.selectors.with_contact_plan); a case just written
-        # by a service is read once more.
-        due = case.next_contact_due if hasattr(case, "next_contact_due") else contact_plan_of(case)["next_due"]
+        # by a service is read once more, one the request opened (context "just_opened") not.
+        if hasattr(case, "next_contact_due"):
+            due = case.next_contact_due
+        else:
+            due = contact_plan_of(case, just_opened=self.context.get("just_opened", False))["next_due"]
         return serializers.DateField().to_representation(due) if due is not None else None
 
 
 class CaseCreateSerializer(StrictSerializer):
-    citizen = VisibleRelatedField(scope=citizens_visible_to)
+    citizen = VisibleRelatedField(scope=citizens_visible_to, door=doors.citizen_visible)
     programme = serializers.ChoiceField(choices=Programme.choices)
     target_group = serializers.ChoiceField(
         choices=TargetGroup.choices, required=False, allow_blank=True, allow_null=True

@@ -741,6 +741,8 @@ def test_a_case_written_through_the_api_answers_with_its_next_contact_due(world,
     )
     opened = as_leader_a.post("/api/v1/cases/", {"citizen": fresh.json()["id"], "programme": "flere_skal_med"}).json()
     assert opened["next_contact_due"] == (_today() + timedelta(days=7)).isoformat()
+    read = as_leader_a.get(f"/api/v1/cases/{opened['id']}/").json()  # counted, not assumed
+    assert read["next_contact_due"] == opened["next_contact_due"]
 
 
 def test_cases_filter_on_contact(world, as_admin):

@@ -180,7 +180,7 @@ class CaseViewSet(
             by=request.user,
             complexity=data["complexity"],
         )
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(CaseSerializer(case, context={"just_opened": True}).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
