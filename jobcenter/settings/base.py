@@ -555,6 +555,10 @@ CALENDAR_FEED_MISSES_PER_CLIENT = env("CALENDAR_FEED_MISSES_PER_CLIENT", default
 CALENDAR_FEED_RATE_PER_FEED = env("CALENDAR_FEED_RATE_PER_FEED", default="120/h")
 
 CASELOAD_CHECK_INTERVAL_SECONDS = env.int("CASELOAD_CHECK_INTERVAL_SECONDS", default=900)
+# The prompt caseload check and the new-cases digest run this many seconds after the change
+# that sends them, and one message covers every change of that wait (allocation.broker): under
+# load one message per process per second instead of one per intake. 0 sends each at once.
+TASK_COALESCE_SECONDS = env.float("TASK_COALESCE_SECONDS", default=2.0)
 QUEUE_ALERT_AFTER_HOURS = env.int("QUEUE_ALERT_AFTER_HOURS", default=48)
 # A team's `contacts_overdue` alert opens while one of its open cases is more than this many
 # days past its next conversation's due date (the contact plan, casework/).
