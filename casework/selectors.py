@@ -141,34 +141,51 @@ def contacts_overdue_of(*, outer: str, pk: int, today: date | None = None) -> in
 
 
 def contact_plan_of(case: Case, *, today: date | None = None, just_opened: bool = False) -> dict:
-    """`{next_due, status, held, last_held_on}` of one case: its held jobsamtaler counted in
-    SQL, the rule applied in Python (`contact_plan.next_due`, the rule `with_contact_plan`
-    renders for lists; tests/test_contact_plan.py runs both). For one case the SQL rendering
-    cost more to build than to run: about 10 ms of CPU on every intake's answer.
-    `just_opened`: the case was opened by this very request, so it has held no conversation
-    and there is nothing to count."""
+    """`{next_due, status, held, last_held_on}` of one case (`contact_plans_of`). For one case
+    the SQL rendering cost more to build than to run: about 10 ms of CPU on every intake's
+    answer. `just_opened`: the case was opened by this very request, so it has held no
+    conversation and there is nothing to count."""
+    return contact_plans_of([case], today=today, just_opened=just_opened)[case.pk]
+
+
+def contact_plans_of(cases: list[Case], *, today: date | None = None, just_opened: bool = False) -> dict[int, dict]:
+    """`{next_due, status, held, last_held_on}` of each of a few cases (one caseworker's, one
+    page's), by id: their held jobsamtaler counted in one SQL query, the rule applied in Python
+    (`contact_plan.next_due`, the rule `with_contact_plan` renders for lists;
+    tests/test_contact_plan.py runs both). Cheaper than compiling the SQL rendering into each
+    of several queries, as a caseworker's day would."""
     today = today or timezone.localdate()
-    if just_opened:
-        held = {"n": 0, "last": None}
-    else:
-        held = (
-            Meeting.objects.filter(case_id=case.pk, kind=MeetingKind.JOBSAMTALE, status=MeetingStatus.HELD)
+    held: dict[int, dict] = {}
+    if not just_opened and cases:
+        counted = (
+            Meeting.objects.filter(
+                case_id__in=[case.pk for case in cases], kind=MeetingKind.JOBSAMTALE, status=MeetingStatus.HELD
+            )
             .order_by()
-            .aggregate(n=Count("pk"), last=Max(local_date("starts_at")))
+            .values("case_id")
+            .annotate(n=Count("pk"), last=Max(local_date("starts_at")))
         )
-    due = contact_plan.next_due(
-        rule=contact_rule_of(case.programme),
-        opened_on=timezone.localdate(case.opened_at),
-        held=held["n"],
-        last_held_on=held["last"],
-        closed=case.status == CaseStatus.CLOSED,
-    )
-    return {
-        "next_due": due,
-        "status": contact_plan.status(due=due, today=today),
-        "held": held["n"],
-        "last_held_on": held["last"],
-    }
+        held = {row["case_id"]: row for row in counted}
+    programmes = {case.programme for case in cases}
+    # one query either way: one programme's row, or every programme's
+    rules = contact_rules() if len(programmes) > 1 else {p: contact_rule_of(p) for p in programmes}
+    plans = {}
+    for case in cases:
+        row = held.get(case.pk, {"n": 0, "last": None})
+        due = contact_plan.next_due(
+            rule=rules[case.programme],
+            opened_on=timezone.localdate(case.opened_at),
+            held=row["n"],
+            last_held_on=row["last"],
+            closed=case.status == CaseStatus.CLOSED,
+        )
+        plans[case.pk] = {
+            "next_due": due,
+            "status": contact_plan.status(due=due, today=today),
+            "held": row["n"],
+            "last_held_on": row["last"],
+        }
+    return plans
 
 
 def journal_of_case(case: Case) -> QuerySet[JournalEntry]:
@@ -195,6 +212,55 @@ def overlapping_planned(*, caseworker_id: int, starts_at, ends_at, exclude_id: i
 NEW_TO_YOU_DAYS = 14
 
 
+def meetings_of_the_day(*, cases: QuerySet[Case], caseworker_id: int, day: date) -> QuerySet[Meeting]:
+    """The caseworker's meetings on `day` that are not cancelled, of the cases in `cases`."""
+    tz = timezone.get_current_timezone()
+    starts = timezone.make_aware(datetime.combine(day, time.min), tz)
+    ends = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
+    # Narrowed to the cases the user sees: a meeting held before the case moved on stays the
+    # old caseworker's, but its case is no longer theirs to see.
+    return (
+        meetings_of_caseworker(caseworker_id=caseworker_id, starts_after=starts, starts_before=ends)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(case_id__in=cases.values("pk"))
+    )
+
+
+def new_to_you_between(day: date) -> tuple[datetime, datetime]:
+    """The assignments "new to you" on `day`: from local midnight NEW_TO_YOU_DAYS - 1 days
+    before it up to the midnight that ends it."""
+    tz = timezone.get_current_timezone()
+    since = timezone.make_aware(datetime.combine(day - timedelta(days=NEW_TO_YOU_DAYS - 1), time.min), tz)
+    return since, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
+
+
+def agenda_of_cases(cases: list[Case], *, day: date, today: date | None = None) -> dict:
+    """`agenda`'s three lists of cases from one caseworker's open cases, fetched already:
+    overdue (most overdue first), due soon (soonest first), new to them (newest first), each
+    case with `next_contact_due`, `contacts_held` and `last_contact_on` as `with_contact_plan`
+    annotates them. The contact plan in Python (`contact_plans_of`); a caseload is small."""
+    today = today or timezone.localdate()
+    plans = contact_plans_of(cases, today=today)
+    for case in cases:
+        plan = plans[case.pk]
+        case.next_contact_due, case.contacts_held, case.last_contact_on = (
+            plan["next_due"],
+            plan["held"],
+            plan["last_held_on"],
+        )
+    since, ends = new_to_you_between(day)
+    by_due = sorted((c for c in cases if c.next_contact_due is not None), key=lambda c: (c.next_contact_due, c.pk))
+    return {
+        "overdue": [c for c in by_due if plans[c.pk]["status"] == contact_plan.OVERDUE],
+        "due_soon": [c for c in by_due if plans[c.pk]["status"] == contact_plan.DUE_SOON],
+        "new_cases": sorted(
+            (c for c in cases if c.assigned_at is not None and since <= c.assigned_at < ends),
+            key=lambda c: (c.assigned_at, c.pk),
+            reverse=True,
+        ),
+    }
+
+
 def agenda(*, cases: QuerySet[Case], caseworker_id: int | None, day: date, today: date | None = None) -> dict:
     """A caseworker's day: their meetings on `day` that are not cancelled (earliest first);
     their open cases overdue for contact (most overdue first) or due soon, as of `today`;
@@ -205,18 +271,9 @@ def agenda(*, cases: QuerySet[Case], caseworker_id: int | None, day: date, today
     if caseworker_id is None:
         none = Case.objects.none()
         return {"date": day, "meetings": Meeting.objects.none(), "overdue": none, "due_soon": none, "new_cases": none}
-    tz = timezone.get_current_timezone()
-    starts = timezone.make_aware(datetime.combine(day, time.min), tz)
-    ends = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), tz)
-    # Narrowed to the cases the user sees: a meeting held before the case moved on stays the
-    # old caseworker's, but its case is no longer theirs to see.
-    meetings = (
-        meetings_of_caseworker(caseworker_id=caseworker_id, starts_after=starts, starts_before=ends)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .filter(case_id__in=cases.values("pk"))
-    )
+    meetings = meetings_of_the_day(cases=cases, caseworker_id=caseworker_id, day=day)
     mine = with_contact_plan(cases.filter(caseworker_id=caseworker_id, status=CaseStatus.OPEN))
-    since = timezone.make_aware(datetime.combine(day - timedelta(days=NEW_TO_YOU_DAYS - 1), time.min), tz)
+    since, ends = new_to_you_between(day)
     return {
         "date": day,
         "meetings": meetings.select_related("case"),

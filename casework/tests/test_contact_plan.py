@@ -151,3 +151,25 @@ def test_filters_and_counts_in_constant_queries(django_assert_max_num_queries):
             pk=case.caseworker_id
         )
     assert counted.n == 1
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(held=st.lists(st.lists(st.integers(-200, 3), max_size=4), min_size=1, max_size=6), shift=st.integers(0, 60))
+def test_the_day_in_python_lists_what_the_agenda_lists_in_sql(held, shift):
+    """`agenda_of_cases` (one read of the caseload, the plan in Python) and `agenda` (three
+    querysets, the plan in SQL) give one caseworker's day the same three lists, in order."""
+    first = open_case()
+    cases = [first] + [open_case(caseworker=first.caseworker) for _ in held[1:]]
+    today = date.today() + timedelta(days=shift)
+    for case, days in zip(cases, held, strict=True):
+        for n in days:
+            _record(case, today + timedelta(days=n))
+    mine = Case.objects.filter(caseworker_id=first.caseworker_id)
+    sql = selectors.agenda(cases=mine, caseworker_id=first.caseworker_id, day=today, today=today)
+    python = selectors.agenda_of_cases(list(mine.filter(status="open")), day=today, today=today)
+    for name in ("overdue", "due_soon", "new_cases"):
+        expected = list(sql[name])
+        assert [c.pk for c in python[name]] == [c.pk for c in expected], name
+        assert [(c.next_contact_due, c.contacts_held) for c in python[name]] == [
+            (c.next_contact_due, c.contacts_held) for c in expected
+        ], name
