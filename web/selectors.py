@@ -17,8 +17,8 @@ from access.rules import may_close_case, may_reassign_case, may_set_complexity
 from access.scopes import alerts_visible_to, cases_visible_to, teams_visible_to
 from access.viewer import viewer_of
 from allocation.models import Alert, CaseloadSnapshot
-from cases.selectors import citizen_cpr_q, cpr_digest_of
 from cases.models import Case, CaseStatus
+from cases.selectors import citizen_cpr_q, cpr_digest_of
 from casework.selectors import contacts_overdue_count, with_contact_plan
 from staff.models import CaseloadPolicy, Caseworker, Team
 from staff.selectors import new_hire_reduction, weights_in_use, with_team_load
