@@ -8,14 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from allocation.tests.factories import open_case
 from cases import services
 from cases.errors import CitizenExists, CprNotRegistrable, CprUnchanged
 from cases.models import AccessAction, Citizen, CitizenAccess, CprChange
 from cases.selectors import citizen_lookup_by_cpr, cpr_former_change
 from cases.tests.factories import CitizenFactory, synthetic_cpr
-from casework import services as casework_services
-from staff.tests.factories import AdminFactory, CaseworkerFactory, TeamFactory
+from staff.tests.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,21 +141,6 @@ def test_the_change_is_in_the_access_log(admin):
     services.citizen_cpr_change(citizen=citizen, new_cpr=NEW, reason="Identity misuse", by=admin, route="/x/")
     row = CitizenAccess.objects.get(citizen=citizen, action=AccessAction.CPR_CHANGE)
     assert (row.user, row.route, row.purpose) == (admin, "/x/", "Identity misuse")
-
-
-def test_everything_keyed_on_the_citizen_stays(admin):
-    team = TeamFactory(unit_type="flere_skal_med")
-    caseworker = CaseworkerFactory(team=team, cap_override=5)
-    citizen = CitizenFactory(jobcenter=team.jobcenter)
-    case = open_case(team=team, citizen=citizen)
-    entry = casework_services.journal_write(case=case, kind="note", text="Samtale.", by=caseworker.user)
-    services.citizen_cpr_change(citizen=citizen, new_cpr=NEW, reason="Identity misuse", by=admin)
-
-    case.refresh_from_db()
-    entry.refresh_from_db()
-    assert case.citizen_id == citizen.pk and entry.case_id == case.pk
-    assert Citizen.objects.filter(pk=citizen.pk, cases=case).exists()
-    assert CitizenAccess.objects.filter(citizen=citizen).exists()
 
 
 def test_no_cpr_number_is_logged(admin, caplog):
