@@ -21,3 +21,9 @@ class CprNotRegistrable(ApplicationError):
     code = "cpr_not_registrable"
     field = "cpr"
     default_message = _("This CPR number cannot be registered here. An administrator can help.")
+
+
+class CprUnchanged(ApplicationError):
+    code = "cpr_unchanged"
+    field = "cpr"
+    default_message = _("This is the citizen's current CPR number already.")

@@ -129,6 +129,7 @@ class AccessAction(models.TextChoices):
     SEARCH = "search", _("Search hit")
     EXPORT = "export", _("Exported")
     REVEAL = "reveal", _("Full CPR number revealed")
+    CPR_CHANGE = "cpr_change", _("CPR number changed")
 
 
 class CitizenAccess(models.Model):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -18,8 +17,8 @@ from access.rules import may_close_case, may_reassign_case, may_set_complexity
 from access.scopes import alerts_visible_to, cases_visible_to, teams_visible_to
 from access.viewer import viewer_of
 from allocation.models import Alert, CaseloadSnapshot
-from cases import cpr as cpr_rules
 from cases.models import Case, CaseStatus
+from cases.selectors import citizen_cpr_q, cpr_digest_of
 from casework.selectors import contacts_overdue_count, with_contact_plan
 from staff.models import CaseloadPolicy, Caseworker, Team
 from staff.selectors import new_hire_reduction, weights_in_use, with_team_load
@@ -66,12 +65,10 @@ def caseload_cases(*, user, caseworker: Caseworker, query: str = "", sort: str =
         condition = Q(citizen__name__icontains=query)
         # A full CPR number finds the citizen through the keyed digest: the number itself is
         # encrypted at rest and cannot be searched, and partial numbers are deliberately not.
-        try:
-            number = cpr_rules.parse(query).number
-        except ValidationError:
-            number = None
-        if number:
-            condition |= Q(citizen__cpr_digest=cpr_rules.digest(number))
+        # A former number (a CPR change) finds them too.
+        digest = cpr_digest_of(query)
+        if digest:
+            condition |= citizen_cpr_q(digest=digest, prefix="citizen__")
         cases = cases.filter(condition)
     return cases.select_related("citizen").order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS[DEFAULT_CASELOAD_SORT]))
 

@@ -62,6 +62,30 @@ class CprRevealedSerializer(serializers.Serializer):
     cpr = serializers.RegexField(r"^\d{6}-\d{4}$", help_text="The full CPR number, DDMMYY-SSSS.")
 
 
+class CitizenFindSerializer(StrictSerializer):
+    cpr = serializers.CharField(max_length=20, write_only=True, help_text="A full CPR number, current or former.")
+
+    def validate_cpr(self, value: str) -> str:
+        try:
+            return cpr_rules.parse(value).number
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
+
+
+class CitizenFoundSerializer(CitizenSerializer):
+    """The citizen a full CPR number finds; when it is a former number of theirs, when it was
+    changed and the notice to show (the citizen's current number is shown, masked)."""
+
+    cpr_changed_at = serializers.DateTimeField(
+        allow_null=True, read_only=True, help_text="Set when the number searched for is a former one."
+    )
+    notice = serializers.CharField(read_only=True, help_text="Empty unless the number searched for was changed.")
+
+    class Meta(CitizenSerializer.Meta):
+        fields = [*CitizenSerializer.Meta.fields, "cpr_changed_at", "notice"]
+        read_only_fields = fields
+
+
 class CitizenAccessSerializer(serializers.ModelSerializer):
     """One look at a citizen's data: who, what, when, through which route and why."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -15,6 +15,7 @@ from allocation.selectors import assignments_of_case, with_case_team
 from cases import services as case_services
 from cases.access_log import citizen_access_log, citizen_cpr_reveal
 from cases.models import AccessAction
+from cases.selectors import citizen_lookup_by_cpr
 from casework.selectors import contact_plan_of, with_contact_plan
 
 from ..filters import AlertFilter, CaseFilter
@@ -30,6 +31,8 @@ from ..serializers.cases import (
     CaseUpdateSerializer,
     CitizenAccessSerializer,
     CitizenCreateSerializer,
+    CitizenFindSerializer,
+    CitizenFoundSerializer,
     CitizenSerializer,
     CprRevealedSerializer,
     CprRevealSerializer,
@@ -98,6 +101,24 @@ class CitizenViewSet(
         number = citizen_cpr_reveal(user=request.user, citizen=citizen, purpose=purpose, route=request.path)
         # Never kept by a browser or a proxy: the next look needs a new, logged reveal.
         return Response(CprRevealedSerializer({"cpr": number}).data, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
+        request=CitizenFindSerializer,
+        responses={200: CitizenFoundSerializer, **errors(400, 404)},
+        description="The citizen a full CPR number finds among those the user sees (a POST, so that the number "
+        "is never in a URL). A former number (the citizen's CPR number was changed) finds them too: then "
+        "`cpr_changed_at` says when and `notice` says so; `cpr` is always the current number, masked. "
+        "Recorded in the citizen's access log as a search hit.",
+    )
+    @action(detail=False, methods=["post"], url_path="find-by-cpr", url_name="find-by-cpr", filter_backends=[])
+    def find_by_cpr(self, request):
+        number = validated(CitizenFindSerializer, request)["cpr"]
+        found = citizen_lookup_by_cpr(cpr=number, within=self.get_queryset())
+        if found is None:
+            raise NotFound("No citizen you may see has this CPR number.")
+        log_citizen_access(request, citizen_ids=[found.citizen.pk], action=AccessAction.SEARCH)
+        found.citizen.cpr_changed_at, found.citizen.notice = found.changed_at, found.notice
+        return Response(CitizenFoundSerializer(found.citizen).data)
 
     @extend_schema(
         responses={200: CitizenAccessSerializer(many=True), **errors(404)},

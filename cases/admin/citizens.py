@@ -14,8 +14,11 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.html import format_html
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from access.scopes import citizens_visible_to
@@ -23,13 +26,16 @@ from core.admin import ServiceErrorsMixin
 from staff.admin.common import ReadOnlyAdmin, ViewOnlyInline, adopt
 
 from .. import cpr as cpr_rules
-from .. import services
+from .. import selectors, services
 from ..access_log import citizen_access_record
 from ..models import AccessAction, Case, Citizen, CitizenAccess
 
 # Both input forms of DOMAIN.md, whether or not the date is real: an impossible date is
 # still somebody's mistyped number and must not be echoed back into the page.
 CPR_SHAPED = re.compile(r"^\s*\d{6}-?\d{4}\s*$")
+
+# The admin URL of `subject_access`, which produces a citizen's own copy (GDPR art. 15).
+OWN_COPY_URL_NAME = "subject_access_subjectaccessrequest_produce"
 
 
 class CprSearchMixin:
@@ -47,10 +53,10 @@ class CprSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         # Also what the autocomplete widgets of other admins call.
         if CPR_SHAPED.match(search_term or ""):
-            citizen = services.citizen_find_by_cpr(cpr=search_term)
-            if citizen is None:
+            found = selectors.citizen_lookup_by_cpr(cpr=search_term)
+            if found is None:
                 return queryset.none(), False
-            return queryset.filter(**{self.citizen_lookup: citizen.pk}), False
+            return queryset.filter(**{self.citizen_lookup: found.citizen.pk}), False
         return super().get_search_results(request, queryset, search_term)
 
     def changelist_view(self, request, extra_context=None):
@@ -58,14 +64,16 @@ class CprSearchMixin:
         if request.method == "GET" and CPR_SHAPED.match(term):
             params = request.GET.copy()
             del params[SEARCH_VAR]
-            citizen = services.citizen_find_by_cpr(cpr=term)
-            if citizen is None:
+            found = selectors.citizen_lookup_by_cpr(cpr=term)
+            if found is None:
                 messages.warning(
                     request,
                     _("No citizen is registered with the CPR number %(cpr)s.") % {"cpr": cpr_rules.mask(term)},
                 )
             else:
-                params[self.citizen_lookup_param] = str(citizen.pk)
+                params[self.citizen_lookup_param] = str(found.citizen.pk)
+                if found.notice:
+                    messages.info(request, found.notice)
             return redirect(f"{request.path}?{params.urlencode()}")
         return super().changelist_view(request, extra_context)
 
@@ -143,10 +151,10 @@ class _RecordingPaginator(Paginator):
 
 
 def _cpr_of_nobody_else(value: str, *, citizen: Citizen | None = None) -> str:
-    """The normalised number, or a form error if it is malformed or somebody else's."""
+    """The normalised number, or a form error if it is malformed or somebody else's (now or
+    before a change: a number is one person's)."""
     number = cpr_rules.parse(value).number
-    holder = services.citizen_find_by_cpr(cpr=number)
-    if holder is not None and (citizen is None or holder.pk != citizen.pk):
+    if services.citizen_cpr_holder(cpr=number, other_than=citizen) is not None:
         raise ValidationError(_("A citizen with this CPR number is already registered."), code="exists")
     return number
 
@@ -176,6 +184,12 @@ class CitizenChangeForm(forms.ModelForm):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    cpr_change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=services.CPR_CHANGE_REASON_MAX_LENGTH,
+        required=False,
+        help_text=_("Why the number changed (identity misuse, a change of legal gender, …). Kept with the old number."),
+    )
 
     class Meta:
         model = Citizen
@@ -183,7 +197,21 @@ class CitizenChangeForm(forms.ModelForm):
 
     def clean_new_cpr(self) -> str:
         value = self.cleaned_data["new_cpr"]
-        return _cpr_of_nobody_else(value, citizen=self.instance) if value else ""
+        if not value:
+            return ""
+        number = _cpr_of_nobody_else(value, citizen=self.instance)
+        if number == self.instance.cpr:
+            raise ValidationError(_("This is the citizen's current CPR number already."), code="unchanged")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_cpr"):
+            try:
+                cleaned["cpr_change_reason"] = services.cpr_change_reason_clean(cleaned.get("cpr_change_reason", ""))
+            except ValidationError as error:
+                self.add_error("cpr_change_reason", error.message_dict["reason"])
+        return cleaned
 
 
 class CaseSummaryInline(ViewOnlyInline):
@@ -218,8 +246,8 @@ class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, ad
         if obj is None:
             return [(None, {"fields": ("name", "cpr_number", "jobcenter")})]
         return [
-            (None, {"fields": ("name", "masked_cpr", "birth_date", "jobcenter", "access_log")}),
-            (_("Correction"), {"fields": ("new_cpr",), "classes": ("collapse",)}),
+            (None, {"fields": ("name", "masked_cpr", "birth_date", "jobcenter", "access_log", "own_copy")}),
+            (_("Correction"), {"fields": ("new_cpr", "cpr_change_reason", "cpr_changes"), "classes": ("collapse",)}),
             (_("Record"), {"fields": ("created_at", "updated_at")}),
         ]
 
@@ -233,6 +261,8 @@ class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, ad
                 "birth_date",
                 "jobcenter",
                 "access_log",
+                "own_copy",
+                "cpr_changes",
                 "created_at",
                 "updated_at",
             )
@@ -247,10 +277,39 @@ class CitizenAdmin(ServiceErrorsMixin, CitizenAccessLogMixin, CprSearchMixin, ad
         url = f"{reverse('admin:cases_citizenaccess_changelist')}?citizen__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Who has looked at this citizen"))
 
+    @admin.display(description=_("the citizen's own copy"))
+    def own_copy(self, obj: Citizen) -> str:
+        # The copy is subject_access's (an app above this one): linked by its URL name only.
+        try:
+            url = reverse(f"admin:{OWN_COPY_URL_NAME}", args=[obj.pk])
+        except NoReverseMatch:
+            return "—"
+        return format_html('<a href="{}">{}</a>', url, _("Produce the citizen's own copy (GDPR art. 15)"))
+
+    @admin.display(description=_("CPR changes"))
+    def cpr_changes(self, obj: Citizen) -> str:
+        changes = list(selectors.citizen_cpr_changes(citizen_id=obj.pk))
+        if not changes:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} ({})",
+            ((date_format(localtime(c.changed_at), "DATETIME_FORMAT"), c.reason, c.changed_by) for c in changes),
+        )
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            services.citizen_update(citizen=obj, name=data["name"], cpr=data["new_cpr"] or None)
+            services.citizen_update(citizen=obj, name=data["name"])
+            if data["new_cpr"]:
+                services.citizen_cpr_change(
+                    citizen=obj,
+                    new_cpr=data["new_cpr"],
+                    reason=data["cpr_change_reason"],
+                    by=request.user,
+                    route=request.path,
+                )
+                self.message_user(request, _("The CPR number was changed; the old number is kept with the reason."))
         else:
             created = services.citizen_create(cpr=data["cpr_number"], name=data["name"], jobcenter=data["jobcenter"])
             adopt(obj, created)

@@ -203,7 +203,7 @@ def test_change_citizen_name_and_correct_the_cpr(admin_client):
     assert "cpr" not in page.context["adminform"].form.fields
     data = form_data(page)
     assert old_number not in str(data)
-    data.update(name="New Name", new_cpr="111282-1234")
+    data.update(name="New Name", new_cpr="111282-1234", cpr_change_reason="Identity misuse")
 
     response = admin_client.post(admin_url(Citizen, "change", citizen.pk), data)
 
@@ -218,7 +218,7 @@ def test_change_citizen_name_and_correct_the_cpr(admin_client):
 def test_correcting_to_someone_elses_cpr_is_refused(admin_client):
     citizen, other = CitizenFactory(), CitizenFactory()
     data = form_data(admin_client.get(admin_url(Citizen, "change", citizen.pk)))
-    data["new_cpr"] = other.cpr
+    data.update(new_cpr=other.cpr, cpr_change_reason="Typo")
 
     response = admin_client.post(admin_url(Citizen, "change", citizen.pk), data)
 

@@ -175,6 +175,8 @@ TABLE: dict[str, list[Row]] = {
     ],
     "api:citizen-detail": [Row("GET", "citizen", api(*SCOPED))],
     "api:citizen-access-log": [Row("GET", "citizen", api(*ADMIN_WRITES))],  # reading it is for admins
+    # A full number finds a citizen the role sees; anybody else's is the 404 of nobody.
+    "api:citizen-find-by-cpr": [Row("POST", "citizen", api(*SCOPED), {"cpr": "citizen-cpr"}, json=True)],
     "api:citizen-reveal-cpr": [Row("POST", "citizen", api(*SCOPED), {"purpose": "Phone call"}, json=True)],
     "api:case-list": [
         Row("GET", "case", api(*LISTED)),

@@ -130,6 +130,8 @@ def _body(body: dict | None, objects: dict) -> dict:
             value = objects[value].pk
         elif value == "new-cpr":
             value = "311299-1235"
+        elif value == "citizen-cpr":
+            value = objects["citizen"].cpr
         result[key] = value
     return result
 

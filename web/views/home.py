@@ -16,6 +16,7 @@ from access.rules import is_admin
 from access.viewer import viewer_of
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction
+from cases.selectors import cpr_change_notice, cpr_former_change
 from staff.models import Caseworker
 
 from ..forms import CaseloadFilterForm, may_travel_in_url, shown_in_page
@@ -83,6 +84,12 @@ def _teams(request):
     )
 
 
+def _cpr_notice(query: str, shown) -> str:
+    """A search by a former CPR number says so, about a citizen the page shows (only)."""
+    change = cpr_former_change(cpr=query, citizen_ids=[case.citizen_id for case in shown]) if query else None
+    return cpr_change_notice(change.changed_at) if change else ""
+
+
 def _caseload(request, *, caseworker: Caseworker):
     # The search form posts, so that a CPR number never reaches the address bar; a GET with a
     # name (a sort link, a bookmark) still searches.
@@ -109,6 +116,7 @@ def _caseload(request, *, caseworker: Caseworker):
         "sort": sort,
         "filter_form": CaseloadFilterForm(initial={"q": link_query, "sort": sort}),
         "led_teams": list(teams_led(user=request.user)),
+        "cpr_notice": _cpr_notice(query, shown),
     }
     if is_htmx(request) and request.htmx.target == "caseload-results":
         response = render(request, "web/partials/caseload_results.html", context)
