@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from .deletion import Outcome, item_execute
 from .errors import HoldNeedsReason, ItemNotPending
-from .models import PENDING, DeletionItem, DeletionList, ItemStatus
+from .models import PENDING, DeletionItem, DeletionList, ItemStatus, RecordKind
+
+EXECUTION_ORDER = [RecordKind.CLOSED_CASE, RecordKind.ACCESS_LOG, RecordKind.CITIZEN]
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,14 @@ class Approval:
 
 def deletion_items_approve(*, item_ids: Iterable[int], by, now: datetime.datetime | None = None) -> Approval:
     """Delete what the proposed items name, one transaction per item (a failure keeps the
-    items done before it, and leaves its own as it was); held items are left alone."""
+    items done before it, and leaves its own as it was); held items are left alone.
+
+    Cases first, then access logs, then citizens: each record is counted under its own
+    rule, and a citizen's deletion finds only what no other rule has taken already."""
     now = now or timezone.now()
-    outcomes = Counter(item_execute(item_id=pk, by=by, now=now) for pk in sorted(set(item_ids)))
+    kinds = dict(DeletionItem.objects.filter(pk__in=set(item_ids)).values_list("pk", "kind"))
+    ordered = sorted(kinds, key=lambda pk: (EXECUTION_ORDER.index(kinds[pk]), pk))
+    outcomes = Counter(item_execute(item_id=pk, by=by, now=now) for pk in ordered)
     return Approval(outcomes[Outcome.DELETED], outcomes[Outcome.NO_LONGER_DUE], outcomes[Outcome.BLOCKED])
 
 
