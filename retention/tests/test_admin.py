@@ -25,8 +25,7 @@ def admin_client(client, world):
 
 
 def test_only_administrators_reach_retention_in_admin(client, world):
-    # a staff account with every model permission of retention, but not an administrator
-    # by the access layer's rule, is_staff is what makes one: so a plain user is the case
+    # an administrator is a staff account (access.viewer); anyone else is sent to log in
     client.force_login(UserFactory(username="plain"))
     for model in MODELS:
         response = client.get(reverse(f"admin:retention_{model}_changelist"))

@@ -6,8 +6,10 @@ import datetime
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.http import Http404
 
 from access.doors import access_case
+from access.scopes import cases_visible_to, meetings_visible_to
 from allocation.models import CaseAssignment
 from cases import cpr as cpr_rules
 from cases.cpr import EncryptedCprField
@@ -135,9 +137,12 @@ def test_a_deleted_citizen_leaves_no_trace_and_the_reports_do_not_move(world):
 def test_an_anonymised_case_is_behind_no_door(world):
     set_rules(closed_case=5)
     approve_all(by=world.admin)
-    with pytest.raises(Exception) as raised:
-        access_case(world.admin, world.old[0].cases[0].pk)
-    assert raised.type.__name__ == "Http404"
+    anonymised = world.old[0].cases[0]
+    with pytest.raises(Http404):
+        access_case(world.admin, anonymised.pk)
+    assert not cases_visible_to(world.admin).filter(citizen__isnull=True).exists()
+    assert not meetings_visible_to(world.admin).filter(case=anonymised).exists()
+    assert meetings_visible_to(world.admin).filter(case=world.recent[0].cases[0]).count() == 2
 
 
 def test_a_held_item_stays_until_released_and_holds_the_citizen_back(world):
