@@ -55,7 +55,11 @@ class Citizen(TimeStamped):
 
 
 class Case(TimeStamped):
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="cases", verbose_name=_("citizen"))
+    # Empty only on a closed case whose personal data was deleted (retention): what remains is
+    # the anonymous row the reports count.
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("citizen")
+    )
     # The citizen's jobcenter at intake; the queue and eligibility are per jobcenter.
     # No index of its own: the queue index below begins with it (one index less to write
     # on every intake).
@@ -89,6 +93,8 @@ class Case(TimeStamped):
     # in the policy of the holder's role, fixed when it was assigned (and again when the
     # complexity or the weights change), so that taking it off the load is exact.
     weight_hundredths = models.PositiveIntegerField(default=HUNDREDTHS, db_default=HUNDREDTHS, editable=False)
+    # When retention deleted the case's personal data (its citizen, journal, free text).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -108,6 +114,10 @@ class Case(TimeStamped):
                     | (Q(status="closed", closed_at__isnull=False) & ~Q(outcome=""))
                 ),
                 name="case_status_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(citizen__isnull=False) | Q(status="closed", anonymised_at__isnull=False),
+                name="case_citizen_unless_anonymised",
             ),
         ]
         indexes = [

@@ -613,6 +613,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.remind_meetings",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Each night: what the retention rules make due goes on a deletion list for an
+    # administrator to review (nothing is deleted without an approval; retention/).
+    "propose-deletions": {
+        "task": "retention.propose_deletions",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Logs: one line per record, JSON (LOG_FORMAT=json, production's default) or text (here).
