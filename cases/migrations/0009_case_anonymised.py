@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_cpr_change'),
+        ('cases', '0008_access_action_cpr_change'),
         ('staff', '0005_caseworker_external_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
