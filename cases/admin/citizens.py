@@ -28,7 +28,7 @@ from staff.admin.common import ReadOnlyAdmin, ViewOnlyInline, adopt
 from .. import cpr as cpr_rules
 from .. import selectors, services
 from ..access_log import citizen_access_record
-from ..models import AccessAction, Case, Citizen, CitizenAccess
+from ..models import AccessAction, Case, Citizen, CitizenAccess, CprChange
 
 # Both input forms of DOMAIN.md, whether or not the date is real: an impossible date is
 # still somebody's mistyped number and must not be echoed back into the page.
@@ -332,3 +332,21 @@ class CitizenAccessAdmin(CitizenAccessLogMixin, CprSearchMixin, ReadOnlyAdmin):
     def citizen_ids_of(self, objects) -> list[int]:
         # Each row names its citizen: reading the log is itself a look at the citizens in it.
         return [access.citizen_id for access in objects]
+
+
+@admin.register(CprChange)
+class CprChangeAdmin(ReadOnlyAdmin):
+    """The record of CPR changes: who changed whose number, when and why. The old number is
+    shown masked; the citizen's own copy (art. 15) gives it in full when asked for."""
+
+    list_display = ("changed_at", "citizen", "old_cpr_masked", "changed_by", "reason")
+    list_select_related = ("citizen", "changed_by")
+    fields = ("changed_at", "citizen", "old_cpr_masked", "changed_by", "reason")
+    readonly_fields = fields
+    search_fields = ("citizen__name", "changed_by__username")
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("previous CPR number"))
+    def old_cpr_masked(self, change: CprChange) -> str:
+        return cpr_rules.mask(change.old_cpr)

@@ -2,8 +2,11 @@
 citizen with a notice."""
 
 import pytest
+from django.utils import translation
+from django.utils.html import escape
 
 from cases.models import Citizen, CprChange
+from cases.selectors import cpr_change_notice
 from cases.tests.factories import CitizenFactory
 from staff.tests.test_admin import admin_url, form_data
 
@@ -34,7 +37,9 @@ def test_the_change_is_recorded_with_who_and_why_and_the_old_number_finds_the_ci
     assert (change.changed_by, change.reason, change.old_cpr) == (admin_user, "Identity misuse", old)
     found = admin_client.get(admin_url(Citizen, "changelist"), {"q": old}, follow=True)
     assert [c.pk for c in found.context["cl"].result_list] == [citizen.pk]
-    assert "was changed on" in found.content.decode()
+    with translation.override("da"):  # the admin speaks the site's language
+        notice = cpr_change_notice(change.changed_at)
+    assert escape(notice) in found.content.decode()
     page = admin_client.get(admin_url(Citizen, "change", citizen.pk)).content.decode()
     assert "Identity misuse" in page and old not in page
 
