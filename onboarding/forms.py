@@ -12,7 +12,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices[:2])
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
     file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
 
     def clean_file(self):
@@ -24,7 +24,7 @@ class UploadForm(forms.Form):
 
 class ExportForm(forms.Form):
     jobcenter = forms.ModelChoiceField(label=_("Jobcenter"), queryset=Jobcenter.objects.all())
-    kind = forms.ChoiceField(label=_("What to export"), choices=ImportKind.choices[:2])
+    kind = forms.ChoiceField(label=_("What to export"), choices=ImportKind.choices)
     file_format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in FORMATS])
     with_cpr = forms.BooleanField(
         label=_("Include full CPR numbers"),

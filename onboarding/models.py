@@ -10,7 +10,6 @@ from staff.models import TimeStamped
 class ImportKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation (jobcenters, teams, caseworkers)")
     CASELOAD = "caseload", _("Caseloads (citizens and open cases)")
-    MEETINGS = "meetings", _("Meetings held and booked")
 
 
 class ImportStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 
 from cases import cpr as cpr_rules
 
@@ -79,16 +79,6 @@ def day(value: str, outcome: RowOutcome) -> datetime.date:
         raise Refused()
     return parsed
 
-
-def moment(value: str, outcome: RowOutcome) -> datetime.datetime:
-    try:
-        parsed = parse_datetime(value.replace(" ", "T", 1)) if value else None
-    except ValueError:
-        parsed = None
-    if parsed is None or not datetime.date(1900, 1, 1) <= parsed.date() <= datetime.date(2999, 12, 30):
-        outcome.refuse("bad_time", value=value)
-        raise Refused()
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
 def start_of(day_: datetime.date) -> datetime.datetime:

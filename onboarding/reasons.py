@@ -39,11 +39,6 @@ TEXTS = {
     "other_open_case": _("The citizen already has a case that is not closed, with other data; change it in the system."),
     "bad_date": _("%(value)s is not a date (YYYY-MM-DD)."),
     "future_date": _("The date %(value)s lies in the future."),
-    "bad_time": _("%(value)s is not a date and time (YYYY-MM-DD HH:MM)."),
-    "bad_duration": _("The duration must be between 5 and 480 minutes."),
-    "no_open_case": _("The citizen has no open case to hold the meeting."),
-    "meeting_overlaps": _("The caseworker has another planned meeting at that time."),
-    "planned_in_past": _("A planned meeting must lie in the future; record a past one as held or no-show."),
     "service": _("Refused by the system: %(text)s"),
     # notes
     "over_cap": _("%(name)s would be over cap: load %(load)s of cap %(cap)s."),
