@@ -50,7 +50,11 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         own = [
-            path("<int:run_id>/confirm/", self.admin_site.admin_view(self.confirm_view), name="onboarding_importrun_confirm"),
+            path(
+                "<int:run_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="onboarding_importrun_confirm",
+            ),
             path("<int:run_id>/start/", self.admin_site.admin_view(self.start_view), name="onboarding_importrun_start"),
             path("export/", self.admin_site.admin_view(self.export_view), name="onboarding_importrun_export"),
         ]
@@ -75,7 +79,9 @@ class ImportRunAdmin(admin.ModelAdmin):
                 self._start(run)
                 return redirect(reverse("admin:onboarding_importrun_change", args=[run.pk]))
         return TemplateResponse(
-            request, "admin/onboarding/importrun/upload.html", self._context(request, form=form, title=_("Import a file"))
+            request,
+            "admin/onboarding/importrun/upload.html",
+            self._context(request, form=form, title=_("Import a file")),
         )
 
     def _start(self, run: ImportRun) -> None:

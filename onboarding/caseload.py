@@ -111,7 +111,10 @@ def caseload_chunk_plan(*, rows: list[tuple[int, dict]], state: CaseloadState) -
         except Refused:
             pass
     digests = [p.digest for p in parsed]
-    citizens = {c.cpr_digest: c for c in Citizen.objects.filter(cpr_digest__in=digests).only("id", "cpr_digest", "name", "jobcenter_id")}
+    citizens = {
+        c.cpr_digest: c
+        for c in Citizen.objects.filter(cpr_digest__in=digests).only("id", "cpr_digest", "name", "jobcenter_id")
+    }
     unclosed = {
         c["citizen_id"]: c
         for c in Case.objects.filter(citizen_id__in=[c.pk for c in citizens.values()])
@@ -140,7 +143,9 @@ def _parse(*, row: dict, outcome: RowOutcome, state: CaseloadState) -> ParsedRow
     case = None
     if row.get("programme"):
         programme = parsing.choice(row["programme"], Programme, "programme", outcome)
-        target_group = parsing.choice(row["target_group"], TargetGroup, "target_group", outcome) if row.get("target_group") else ""
+        target_group = (
+            parsing.choice(row["target_group"], TargetGroup, "target_group", outcome) if row.get("target_group") else ""
+        )
         complexity = parsing.choice(row.get("complexity") or Complexity.COMPLEX, Complexity, "complexity", outcome)
         username = parsing.required(row, "caseworker", outcome)
         opened_on = parsing.day(parsing.required(row, "opened_on", outcome), outcome)

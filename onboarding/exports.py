@@ -116,7 +116,18 @@ def _organisation_dataset(*, jobcenter: Jobcenter):
         team, user = teams[team_id], users[user_id]
         full_name = f"{user.first_name} {user.last_name}".strip()
         dataset.append(
-            [jobcenter.municipality_code, jobcenter.name, team.name, team.unit_type, user.username, full_name, user.email, "", "", "yes"]
+            [
+                jobcenter.municipality_code,
+                jobcenter.name,
+                team.name,
+                team.unit_type,
+                user.username,
+                full_name,
+                user.email,
+                "",
+                "",
+                "yes",
+            ]
         )
     return dataset
 

@@ -31,7 +31,18 @@ from .reasons import CREATE, UPDATE, RowOutcome
 
 User = get_user_model()
 
-COLUMNS = ["municipality_code", "jobcenter", "team", "unit_type", "username", "full_name", "email", "role", "fte", "leader"]
+COLUMNS = [
+    "municipality_code",
+    "jobcenter",
+    "team",
+    "unit_type",
+    "username",
+    "full_name",
+    "email",
+    "role",
+    "fte",
+    "leader",
+]
 REQUIRED = ["municipality_code", "team", "username"]
 
 

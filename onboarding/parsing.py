@@ -80,7 +80,6 @@ def day(value: str, outcome: RowOutcome) -> datetime.date:
     return parsed
 
 
-
 def start_of(day_: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day_, datetime.time(8, 0)))
 

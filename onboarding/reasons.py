@@ -36,7 +36,9 @@ TEXTS = {
     "caseworker_other_jobcenter": _("%(username)s works in another jobcenter."),
     "caseworker_other_programme": _("%(username)s's unit does not take the programme %(programme)s."),
     "citizen_other_jobcenter": _("The citizen is registered in another jobcenter."),
-    "other_open_case": _("The citizen already has a case that is not closed, with other data; change it in the system."),
+    "other_open_case": _(
+        "The citizen already has a case that is not closed, with other data; change it in the system."
+    ),
     "bad_date": _("%(value)s is not a date (YYYY-MM-DD)."),
     "future_date": _("The date %(value)s lies in the future."),
     "service": _("Refused by the system: %(text)s"),

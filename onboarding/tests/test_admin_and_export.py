@@ -59,20 +59,35 @@ def test_a_non_superuser_staff_member_cannot_import(client):
 
 def _caseloads():
     return sorted(
-        (c.citizen.cpr, c.citizen.name, c.programme, c.target_group, c.complexity, c.caseworker.user.username,
-         c.opened_at.date())
+        (
+            c.citizen.cpr,
+            c.citizen.name,
+            c.programme,
+            c.target_group,
+            c.complexity,
+            c.caseworker.user.username,
+            c.opened_at.date(),
+        )
         for c in Case.objects.filter(status=CaseStatus.OPEN).select_related("citizen", "caseworker__user")
     )
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_caseloads(admin_user):
     import_organisation(
-        [person("anna"), person("bo", fte="0.5", team="Team B", unit_type="psychiatric"), person("lise", role="", leader="yes")],
+        [
+            person("anna"),
+            person("bo", fte="0.5", team="Team B", unit_type="psychiatric"),
+            person("lise", role="", leader="yes"),
+        ],
         admin_user,
     )
     import_caseload(
-        [citizen_row(), citizen_row(), citizen_row(caseworker="bo", programme="psychiatric", complexity="simple"),
-         citizen_row(programme="", caseworker="")],
+        [
+            citizen_row(),
+            citizen_row(),
+            citizen_row(caseworker="bo", programme="psychiatric", complexity="simple"),
+            citizen_row(programme="", caseworker=""),
+        ],
         admin_user,
     )
     jobcenter = Jobcenter.objects.get()
@@ -83,8 +98,9 @@ def test_export_then_import_into_an_empty_database_gives_the_same_caseloads(admi
         jobcenter=jobcenter, kind=ImportKind.CASELOAD, file_format="csv", by=admin_user, with_cpr=True
     )
     # an empty database: everything but the administrator goes
-    from allocation.models import CaseAssignment
     from django.contrib.auth import get_user_model
+
+    from allocation.models import CaseAssignment
 
     CitizenAccess.objects.all().delete()
     CaseAssignment.objects.all().delete()

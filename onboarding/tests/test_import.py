@@ -21,9 +21,7 @@ def admin_user():
 
 @pytest.fixture
 def organisation(admin_user):
-    import_organisation(
-        [person("anna"), person("bo", fte="0.5"), person("lise", role="", leader="yes")], admin_user
-    )
+    import_organisation([person("anna"), person("bo", fte="0.5"), person("lise", role="", leader="yes")], admin_user)
 
 
 def test_dry_run_writes_nothing(admin_user):
