@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,11 +51,13 @@ class ImportRunAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path(
-                "<int:run_id>/confirm/",
+                "<int:object_id>/confirm/",
                 self.admin_site.admin_view(self.confirm_view),
                 name="onboarding_importrun_confirm",
             ),
-            path("<int:run_id>/start/", self.admin_site.admin_view(self.start_view), name="onboarding_importrun_start"),
+            path(
+                "<int:object_id>/start/", self.admin_site.admin_view(self.start_view), name="onboarding_importrun_start"
+            ),
             path("export/", self.admin_site.admin_view(self.export_view), name="onboarding_importrun_export"),
         ]
         return own + super().get_urls()
@@ -93,7 +95,9 @@ class ImportRunAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(ImportRun, pk=object_id)
+        run = self.get_object(request, object_id)
+        if run is None:
+            raise Http404
         rows = [
             {
                 "row": entry["row"],
@@ -118,16 +122,16 @@ class ImportRunAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/onboarding/importrun/run.html", context)
 
     @staticmethod
-    def _run_or_404(run_id):
-        return get_object_or_404(ImportRun, pk=run_id)
+    def _run_or_404(object_id):
+        return get_object_or_404(ImportRun, pk=object_id)
 
-    def confirm_view(self, request, run_id):
-        return require_POST(self._confirm)(request, run_id)
+    def confirm_view(self, request, object_id):
+        return require_POST(self._confirm)(request, object_id)
 
-    def _confirm(self, request, run_id):
+    def _confirm(self, request, object_id):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        run = self._run_or_404(run_id)
+        run = self._run_or_404(object_id)
         try:
             run = services.import_run_confirm(run=run, by=request.user)
         except ApplicationError as error:
@@ -139,21 +143,21 @@ class ImportRunAdmin(admin.ModelAdmin):
             else:
                 tasks.after_commit(tasks.commit_import, run)
                 messages.info(request, _("The import runs in the background; this page shows its progress."))
-        return redirect(reverse("admin:onboarding_importrun_change", args=[run_id]))
+        return redirect(reverse("admin:onboarding_importrun_change", args=[object_id]))
 
-    def start_view(self, request, run_id):
+    def start_view(self, request, object_id):
         """Send a run that is still waiting to the worker again (its message may have been lost)."""
-        return require_POST(self._start_again)(request, run_id)
+        return require_POST(self._start_again)(request, object_id)
 
-    def _start_again(self, request, run_id):
+    def _start_again(self, request, object_id):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        run = self._run_or_404(run_id)
+        run = self._run_or_404(object_id)
         if run.status == ImportStatus.PENDING:
             tasks.after_commit(tasks.plan_import, run)
         elif run.status == ImportStatus.COMMITTING:
             tasks.after_commit(tasks.commit_import, run)
-        return redirect(reverse("admin:onboarding_importrun_change", args=[run_id]))
+        return redirect(reverse("admin:onboarding_importrun_change", args=[object_id]))
 
     def export_view(self, request):
         if not request.user.is_superuser:

@@ -158,3 +158,9 @@ def test_the_admin_export_view_downloads_a_file(client, admin_user):
         {"jobcenter": Jobcenter.objects.get().pk, "kind": "organisation", "file_format": "csv"},
     )
     assert response.status_code == 200 and b"anna" in response.content
+
+
+def test_a_run_that_does_not_exist_is_a_404(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/admin/onboarding/importrun/abc/change/").status_code == 404
+    assert client.get("/admin/onboarding/importrun/999/change/").status_code == 404
