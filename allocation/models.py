@@ -13,6 +13,7 @@ class AssignmentReason(models.TextChoices):
     REASSIGNMENT = "reassignment", _("Reassignment")
     REBALANCE = "rebalance", _("Rebalancing")
     QUEUE = "queue", _("From the queue")
+    IMPORTED = "imported", _("Imported from an earlier system")
 
 
 class CaseAssignment(TimeStamped):
