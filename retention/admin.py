@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from core.admin import ServiceErrorsMixin, error_text
 from core.errors import ApplicationError
+from staff.admin.common import ViewOnlyInline
 
 from . import services
 from .models import DeletionItem, DeletionList, DeletionRecord, ItemStatus, RetentionRule
@@ -60,23 +61,13 @@ def _approval_message(request, approval: services.Approval) -> None:
     )
 
 
-class DeletionItemInline(admin.TabularInline):
+class DeletionItemInline(ViewOnlyInline):
+    """The list's items; each is held or released on its own page."""
+
     model = DeletionItem
     fields = ("kind", "object_id", "due_since", "rule_years", "status", "held_reason", "decided_by", "decided_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     ordering = ("kind", "object_id")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DeletionList)
