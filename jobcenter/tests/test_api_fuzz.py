@@ -52,6 +52,7 @@ WRITES: dict[str, dict[str, str | None]] = {
     "api:policy-detail": {"PATCH": "policy"},
     "api:citizen-list": {"POST": None},
     "api:citizen-reveal-cpr": {"POST": "citizen"},
+    "api:citizen-find-by-cpr": {"POST": None},
     "api:case-list": {"POST": None},
     "api:case-detail": {"PATCH": "case"},
     "api:case-reassign": {"POST": "case"},
