@@ -60,6 +60,7 @@ CASE_COLUMNS = (
     "updated_at",
     "complexity",
     "weight_hundredths",
+    "anonymised_at",
 )
 ASSIGNMENT_COLUMNS = (
     "case_id",
@@ -183,7 +184,7 @@ def _statement() -> str:
             %(now)s,
             CASE WHEN taken.id IS NULL THEN %(now)s::timestamptz END,
             CASE WHEN taken.id IS NOT NULL THEN %(now)s::timestamptz END,
-            NULL, '', NULL, %(now)s, %(now)s, %(complexity)s, COALESCE(taken.weight, {HUNDREDTHS})
+            NULL, '', NULL, %(now)s, %(now)s, %(complexity)s, COALESCE(taken.weight, {HUNDREDTHS}), NULL
         FROM no_trial LEFT JOIN taken ON TRUE
         WHERE taken.id IS NOT NULL
             -- Queued only when nobody in the pool has room, busy or not: a busy row with
