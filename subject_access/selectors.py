@@ -139,14 +139,14 @@ def _names_of_users(user_ids: Iterable[int]) -> dict[int, str]:
 
 def _units_of_users(user_ids: Iterable[int]) -> dict[int, str]:
     """Each employee's unit as the citizen may be told it: their team, else the teams they
-    lead, else the administration (two queries, whatever the number of employees)."""
+    lead, else the administration (three queries, whatever the number of employees)."""
     ids = set(user_ids)
     units: dict[int, str] = {}
     for caseworker in Caseworker.objects.filter(user_id__in=ids).select_related("team__jobcenter"):
         units[caseworker.user_id] = _unit(caseworker.team)
-    for team in Team.objects.filter(leaders__in=ids - set(units)).select_related("jobcenter").order_by("pk"):
-        for leader_id in team.leaders.filter(pk__in=ids - set(units)).values_list("pk", flat=True):
-            units[leader_id] = _unit(team)
+    leading = Team.leaders.through.objects.filter(user_id__in=ids - set(units)).select_related("team__jobcenter")
+    for row in leading.order_by("team_id"):  # a leader of several teams: the first of them
+        units.setdefault(row.user_id, _unit(row.team))
     staff = get_user_model().objects.filter(pk__in=ids - set(units), is_staff=True).values_list("pk", flat=True)
     units.update(dict.fromkeys(staff, gettext("Administration")))
     return units
