@@ -11,7 +11,7 @@ from staff.models import Jobcenter
 from . import cpr as cpr_rules
 from .access_log import citizen_access_record
 from .errors import CitizenExists, CprNotRegistrable, CprUnchanged
-from .models import AccessAction, Citizen, CprChange
+from .models import AccessAction, Case, Citizen, CprChange
 from .selectors import citizen_cpr_q
 
 # The unique field the digest's constraint guards, as core.db names it.
@@ -130,3 +130,9 @@ def citizen_find_by_cpr(*, cpr: str) -> Citizen | None:
     except ValidationError:
         return None
     return Citizen.objects.filter(cpr_digest=cpr_rules.digest(number)).first()
+
+
+def cases_citizen_unlink(*, case_ids, now) -> int:
+    """These closed cases become anonymous statistical rows (retention): no citizen, and when
+    that happened. Inside the caller's transaction; how many cases."""
+    return Case.objects.filter(pk__in=case_ids).update(citizen=None, anonymised_at=now)

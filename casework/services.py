@@ -244,3 +244,28 @@ def contact_rule_update(*, rule: ContactRule, **changes) -> ContactRule:
     rule.full_clean()
     rule.save()
     return rule
+
+
+def cases_casework_erase(*, case_ids) -> None:
+    """What casework holds of these cases that may name their citizen, gone (retention): the
+    journal deleted, the meetings kept for the statistics without their place. Inside the
+    caller's transaction."""
+    _journal_delete(case_ids)
+    Meeting.objects.filter(case_id__in=case_ids).exclude(location="").update(location="")
+
+
+def _journal_delete(case_ids) -> None:
+    """The one DELETE of journal entries there is. The model refuses deletes (append-only),
+    so the rows go in one statement, a case's corrections with the entries they correct
+    (the foreign keys are checked at commit); on PostgreSQL the trigger lets it pass only
+    while `casework.retention_deletion` is on, for this statement alone."""
+    table = connection.ops.quote_name(JournalEntry._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(case_ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL casework.retention_deletion = 'on'")
+        try:
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({placeholders})", list(case_ids))  # noqa: S608
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL casework.retention_deletion = 'off'")

@@ -27,12 +27,13 @@ from enum import Enum
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
-from allocation.models import CaseAssignment
+from allocation import services as allocation_services
+from cases import services as case_services
 from cases.models import Case, Citizen, CitizenAccess
-from casework.models import JournalEntry, Meeting
+from casework import services as casework_services
 
 from . import due
 from .models import DeletionItem, DeletionRecord, ItemStatus, RecordKind
@@ -129,24 +130,6 @@ def cases_anonymise(*, case_ids: Sequence[int], now: datetime.datetime) -> int:
     caller's transaction; how many cases."""
     if not case_ids:
         return 0
-    _journal_delete(case_ids)
-    Meeting.objects.filter(case_id__in=case_ids).exclude(location="").update(location="")
-    CaseAssignment.objects.filter(case_id__in=case_ids).exclude(note="").update(note="")
-    return Case.objects.filter(pk__in=case_ids).update(citizen=None, anonymised_at=now)
-
-
-def _journal_delete(case_ids: Sequence[int]) -> None:
-    """The one DELETE of journal entries there is. The model refuses deletes (append-only),
-    so the rows go in one statement, a case's corrections with the entries they correct
-    (the foreign keys are checked at commit); on PostgreSQL the trigger lets it pass only
-    while `casework.retention_deletion` is on, for this statement alone."""
-    table = connection.ops.quote_name(JournalEntry._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(case_ids))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL casework.retention_deletion = 'on'")
-        try:
-            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({placeholders})", list(case_ids))  # noqa: S608
-        finally:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL casework.retention_deletion = 'off'")
+    casework_services.cases_casework_erase(case_ids=case_ids)
+    allocation_services.assignment_notes_erase(case_ids=case_ids)
+    return case_services.cases_citizen_unlink(case_ids=case_ids, now=now)

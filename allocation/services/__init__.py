@@ -11,7 +11,15 @@ hold in the database (locking rules: `locking.py`; the one-statement intake: `in
 A change that can breach a limit calls `prompt_check.after_commit` itself.
 """
 
-from .case_moves import case_close, case_create, case_reassign, case_set_complexity, receive_refusal, target_team
+from .case_moves import (
+    assignment_notes_erase,
+    case_close,
+    case_create,
+    case_reassign,
+    case_set_complexity,
+    receive_refusal,
+    target_team,
+)
 from .choosing import RANKED_CANDIDATES, Pool
 from .periodic import caseloads_check_run
 from .queue import _after_capacity_rose, queue_drain, queue_drain_all
@@ -24,6 +32,7 @@ from .staff_changes import (
 )
 
 __all__ = [
+    "assignment_notes_erase",
     "RANKED_CANDIDATES",
     "Pool",
     "_after_capacity_rose",

@@ -15,7 +15,7 @@ from trials import services as trial_services
 
 from .. import engine, intake, locking, metrics, new_cases, prompt_check, rules
 from ..errors import AllocationError, CapacityExceeded, CaseNotOpen, DuplicateOpenCase, NotEligible
-from ..models import AssignmentReason
+from ..models import AssignmentReason, CaseAssignment
 from .choosing import Pool, _allocate, _end_assignment, _ranked_candidates, _start_assignment
 from .queue import _after_capacity_rose, _drain, queue_drain
 
@@ -303,3 +303,9 @@ def _case_set_complexity(*, case_id: int, complexity: str) -> tuple[Case, int | 
     case.save(update_fields=fields)
     open_case = case.status == CaseStatus.OPEN
     return case, holder_id, open_case and case.weight_hundredths < before, open_case and case.weight_hundredths > before
+
+
+def assignment_notes_erase(*, case_ids) -> None:
+    """The free-text notes of these cases' assignments (they may name the citizen), wiped for
+    retention; who, when and why (the reason) stay. Inside the caller's transaction."""
+    CaseAssignment.objects.filter(case_id__in=case_ids).exclude(note="").update(note="")
