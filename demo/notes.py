@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
 
 from cases.models import Outcome, TargetGroup
 from casework.models import Channel, JournalKind, MeetingKind, MeetingStatus
@@ -132,7 +134,7 @@ def journal_notes(
         JournalKind.DECISION,
         f"Borger er visiteret som {TARGET_GROUP.get(story.target_group, story.target_group)}. "
         f"{PROGRAMME.get(story.programme, '')} Kontaktforløbet er startet.",
-        story.assigned_at + timedelta(minutes=rng.randint(20, DECISION_WITHIN_MINUTES)),
+        _shift(story.assigned_at, minutes=rng.randint(20, DECISION_WITHIN_MINUTES)),
     )
     notes = []
     for i, meeting in enumerate(meetings):
@@ -146,7 +148,7 @@ def journal_notes(
     corrections = []
     for i, note in enumerate(notes):
         if note.kind == JournalKind.MEETING and rng.random() < CORRECTION_SHARE:
-            when = note.written_at + timedelta(hours=rng.randint(1, 48))
+            when = _shift(note.written_at, hours=rng.randint(1, 48))
             if when < now:
                 text = rng.choice(CORRECTIONS).format(day=_day(note.written_at))
                 corrections.append(NoteSpec(note.kind, text, when, corrects=i))
@@ -162,13 +164,13 @@ def _around(
     if meeting.channel != Channel.PHONE and meeting.status != MeetingStatus.CANCELLED and rng.random() < SUMMONS_SHARE:
         # Sent about a week ahead, and never before the case's opening decision.
         sent = max(
-            meeting.starts_at - timedelta(days=rng.randint(4, 10), hours=rng.randint(0, 3)),
-            story.assigned_at + timedelta(minutes=DECISION_WITHIN_MINUTES + rng.randint(10, 60)),
+            _shift(meeting.starts_at, days=-rng.randint(4, 10), hours=-rng.randint(0, 3)),
+            _shift(story.assigned_at, minutes=DECISION_WITHIN_MINUTES + rng.randint(10, 60)),
         )
         if sent < meeting.starts_at:
             text = SUMMONS.format(what=what, day=day, clock=f"{meeting.starts_at:%H.%M}")
             notes.append(NoteSpec(JournalKind.LETTER, text, sent))
-    after = meeting.ends_at + timedelta(minutes=rng.randint(5, 120))
+    after = _shift(meeting.ends_at, minutes=rng.randint(5, 120))
     if meeting.status == MeetingStatus.HELD and meeting.kind == MeetingKind.OTHER:
         notes.append(NoteSpec(JournalKind.MEETING, rng.choice(NETWORK).format(agreement=rng.choice(AGREEMENTS)), after))
     elif meeting.status == MeetingStatus.HELD:
@@ -179,14 +181,23 @@ def _around(
         text = f"Jobsamtale afholdt {CHANNEL[meeting.channel]}. Vi talte om {topic}. Aftalt: {agreed}. {then}"
         notes.append(NoteSpec(JournalKind.MEETING, text, after))
         if rng.random() < PHONE_CALL_SHARE:
-            notes.append(NoteSpec(JournalKind.PHONE, rng.choice(PHONE), after + timedelta(days=rng.randint(2, 10))))
+            notes.append(NoteSpec(JournalKind.PHONE, rng.choice(PHONE), _shift(after, days=rng.randint(2, 10))))
     elif meeting.status == MeetingStatus.NO_SHOW:
         notes.append(NoteSpec(JournalKind.NOTE, rng.choice(NO_SHOW).format(day=day), after))
     elif meeting.status == MeetingStatus.CANCELLED:
         kind, text = rng.choice(CANCELLED)
-        notes.append(NoteSpec(kind, text.format(day=day), meeting.starts_at - timedelta(hours=rng.randint(2, 40))))
+        notes.append(NoteSpec(kind, text.format(day=day), _shift(meeting.starts_at, hours=-rng.randint(2, 40))))
     return notes
 
 
+def _shift(moment: datetime, **delta: int) -> datetime:
+    """`moment` moved by elapsed time, in UTC. Arithmetic on (and comparison of) datetimes
+    in one zone is wall-clock arithmetic: 02.13 on the night summer time ends, plus 20
+    minutes, would be read as summer time and land 40 minutes *before* it. UTC has no such
+    night; the texts show local days (`_day`)."""
+    return moment.astimezone(UTC) + timedelta(**delta)
+
+
 def _day(moment: datetime) -> str:
+    moment = timezone.localtime(moment)
     return f"{moment.day}.{moment.month}.{moment.year}"

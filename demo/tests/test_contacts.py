@@ -155,3 +155,16 @@ def test_notes_are_written_in_order_before_now_and_corrections_point_back():
         kinds |= {n.kind for n in notes}
     assert kinds == {"decision", "meeting", "phone", "letter", "note"}
     assert corrections > 0
+
+
+def test_a_case_given_on_the_night_summer_time_ends_has_its_notes_after_it():
+    # 2025-10-26 02.00 CET, the second 02.00 of that night (CI once seeded such a case: the
+    # opening decision, 20 minutes later by the wall clock, was read as summer time).
+    assigned = datetime.datetime(2025, 10, 26, 1, 0, tzinfo=datetime.UTC).astimezone(TZ)
+    now = datetime.datetime(2025, 10, 27, 12, tzinfo=TZ)
+    for seed in range(100):
+        story = CaseStory("standard", "aktivitetsparat", "", assigned, None)
+        notes = journal_notes(story, [], rng=random.Random(seed), now=now)
+        # compared in UTC: two datetimes in one zone compare by their wall clocks
+        utc = [note.written_at.astimezone(datetime.UTC) for note in notes]
+        assert notes and all(assigned.astimezone(datetime.UTC) < moment < now for moment in utc)
