@@ -140,6 +140,7 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("Exported")
     REVEAL = "reveal", _("Full CPR number revealed")
     CPR_CHANGE = "cpr_change", _("CPR number changed")
+    IMPORT = "import", _("Imported")
 
 
 class CitizenAccess(models.Model):

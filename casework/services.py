@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time as time_module
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -186,6 +187,52 @@ def _meeting_status(*, meeting: Meeting, status: str, by) -> Meeting:
     locked.held_at = now if status == MeetingStatus.HELD else None
     locked.save(update_fields=["status", "held_at", "status_changed_at", "status_changed_by", "updated_at"])
     return locked
+
+
+@dataclass(frozen=True)
+class CarriedMeeting:
+    """A meeting carried over from an earlier system (`onboarding.meetings`)."""
+
+    case_id: int
+    caseworker_id: int
+    starts_at: datetime
+    ends_at: datetime
+    kind: str
+    channel: str
+    status: str
+    location: str = ""
+
+
+def meetings_carried_over(*, meetings: list[CarriedMeeting], by) -> list[Meeting]:
+    """Write meetings held, missed, cancelled or booked before the system was in use, in
+    bulk. The caller has locked the cases and checked what a booking checks (the case open
+    with this caseworker, a planned meeting ahead and its caseworker free); on PostgreSQL the
+    exclusion constraint still has the last word over planned ones. A held or missed
+    meeting counts as recorded when it ended, by whoever imported it."""
+    now = timezone.now()
+    rows = []
+    for m in meetings:
+        if m.status == MeetingStatus.PLANNED:
+            changed_at = None
+        else:
+            changed_at = now if m.status == MeetingStatus.CANCELLED else m.ends_at
+        rows.append(
+            Meeting(
+                case_id=m.case_id,
+                caseworker_id=m.caseworker_id,
+                starts_at=m.starts_at,
+                ends_at=m.ends_at,
+                kind=m.kind,
+                channel=m.channel,
+                location=m.location.strip(),
+                status=m.status,
+                held_at=m.ends_at if m.status == MeetingStatus.HELD else None,
+                booked_by=by,
+                status_changed_at=changed_at,
+                status_changed_by=by if changed_at else None,
+            )
+        )
+    return Meeting.objects.bulk_create(rows, batch_size=1000)
 
 
 # --- What a case's moves mean for its meetings (allocation calls these) -------------------

@@ -18,9 +18,10 @@ from import_export import fields, resources
 from cases.access_log import citizen_access_record
 from cases.cpr import mask
 from cases.models import AccessAction, Case, CaseStatus, Citizen
+from casework.models import Meeting
 from staff.models import Caseworker, Jobcenter, Team
 
-from . import caseload, files, organisation
+from . import caseload, files, meetings, organisation
 from .models import ImportKind
 
 EXPORT_ROUTE = "onboarding:export"
@@ -96,9 +97,43 @@ class CaseloadResource(resources.ModelResource):
         return timezone.localdate(case["opened_at"]).isoformat() if case else ""
 
 
+class MeetingsResource(resources.ModelResource):
+    """One row per meeting of an open case, as the meetings import reads it."""
+
+    cpr = fields.Field(column_name="cpr")
+    municipality_code = fields.Field(attribute="case__jobcenter__municipality_code", column_name="municipality_code")
+    starts_at = fields.Field(column_name="starts_at")
+    minutes = fields.Field(column_name="minutes")
+    kind = fields.Field(attribute="kind", column_name="kind")
+    channel = fields.Field(attribute="channel", column_name="channel")
+    status = fields.Field(attribute="status", column_name="status")
+    place = fields.Field(attribute="location", column_name="place")
+
+    class Meta:
+        model = Meeting
+        fields = meetings.COLUMNS
+        export_order = meetings.COLUMNS
+
+    def __init__(self, *, with_cpr: bool):
+        super().__init__()
+        self.with_cpr = with_cpr
+
+    def dehydrate_cpr(self, meeting: Meeting) -> str:
+        cpr = meeting.case.citizen.cpr
+        return cpr if self.with_cpr else mask(cpr)
+
+    def dehydrate_starts_at(self, meeting: Meeting) -> str:
+        return timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    def dehydrate_minutes(self, meeting: Meeting) -> str:
+        return str(int((meeting.ends_at - meeting.starts_at).total_seconds() // 60))
+
+
 def jobcenter_export(*, jobcenter: Jobcenter, kind: str, file_format: str, by, with_cpr: bool = False) -> bytes:
     if kind == ImportKind.ORGANISATION:
         dataset = _organisation_dataset(jobcenter=jobcenter)
+    elif kind == ImportKind.MEETINGS:
+        dataset = _meetings_dataset(jobcenter=jobcenter, by=by, with_cpr=with_cpr)
     else:
         dataset = _caseload_dataset(jobcenter=jobcenter, by=by, with_cpr=with_cpr)
     return files.write_rows(headers=list(dataset.headers), rows=list(dataset), file_format_name=file_format)
@@ -150,3 +185,21 @@ def _caseload_dataset(*, jobcenter: Jobcenter, by, with_cpr: bool):
             purpose="export with CPR numbers",
         )
     return CaseloadResource(with_cpr=with_cpr, open_cases=open_cases).export(citizens)
+
+
+@transaction.atomic
+def _meetings_dataset(*, jobcenter: Jobcenter, by, with_cpr: bool):
+    found = (
+        Meeting.objects.filter(case__jobcenter=jobcenter, case__status=CaseStatus.OPEN)
+        .select_related("case__citizen", "case__jobcenter")
+        .order_by("case__citizen_id", "starts_at", "pk")
+    )
+    if with_cpr:
+        citizen_access_record(
+            user=by,
+            citizen_ids=set(found.values_list("case__citizen_id", flat=True)),
+            action=AccessAction.EXPORT,
+            route=EXPORT_ROUTE,
+            purpose="export with CPR numbers",
+        )
+    return MeetingsResource(with_cpr=with_cpr).export(found)

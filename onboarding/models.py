@@ -10,6 +10,7 @@ from staff.models import TimeStamped
 class ImportKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation (jobcenters, teams, caseworkers)")
     CASELOAD = "caseload", _("Caseloads (citizens and open cases)")
+    MEETINGS = "meetings", _("Meetings held and booked (of imported cases)")
 
 
 class ImportStatus(models.TextChoices):

@@ -84,5 +84,9 @@ def start_of(day_: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day_, datetime.time(8, 0)))
 
 
+def start_of_day(day_: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day_, datetime.time.min))
+
+
 def yes(value: str) -> bool:
     return value.strip().lower() in TRUE_WORDS

@@ -42,6 +42,19 @@ TEXTS = {
     "bad_date": _("%(value)s is not a date (YYYY-MM-DD)."),
     "future_date": _("The date %(value)s lies in the future."),
     "service": _("Refused by the system: %(text)s"),
+    "bad_datetime": _("%(value)s is not a local date and time (YYYY-MM-DD HH:MM)."),
+    "bad_minutes": _("The length must be a whole number of minutes from %(min)s to %(max)s."),
+    "planned_in_the_past": _(
+        "A booked meeting must lie ahead; record one that has passed as held, no_show or cancelled."
+    ),
+    "held_in_the_future": _("A meeting that lies ahead cannot have been held or missed yet."),
+    "unknown_citizen": _("No citizen has this CPR number here; import the caseload first."),
+    "no_open_case": _("The citizen has no open case with a caseworker."),
+    "before_case_opened": _("The meeting lies before the case opened (%(opened)s)."),
+    "other_meeting_same_time": _(
+        "The case already has a meeting at that time, with other data; change it in the system."
+    ),
+    "caseworker_booked": _("%(name)s already has a meeting booked at that time."),
     # notes
     "over_cap": _("%(name)s would be over cap: load %(load)s of cap %(cap)s."),
     "name_changed": _("The citizen's name changes."),

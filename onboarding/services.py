@@ -24,8 +24,9 @@ from allocation import locking, prompt_check
 from allocation.models import AssignmentReason, CaseAssignment
 from cases.access_log import citizen_access_record
 from cases.models import AccessAction, Case, CaseStatus, Citizen
+from casework import services as casework_services
 
-from . import caseload, files, organisation
+from . import caseload, files, meetings, organisation
 from .errors import MissingColumns, RunNotConfirmable
 from .models import ImportKind, ImportRun, ImportStatus
 from .reasons import UNCHANGED, RowOutcome
@@ -35,6 +36,7 @@ IMPORT_ROUTE = "onboarding:import"
 REQUIRED_COLUMNS = {
     ImportKind.ORGANISATION: organisation.REQUIRED,
     ImportKind.CASELOAD: ["cpr", "name", "municipality_code"],
+    ImportKind.MEETINGS: meetings.REQUIRED,
 }
 
 
@@ -85,6 +87,8 @@ def _run(*, run: ImportRun, commit: bool, by) -> ImportRun:
         rows = files.read_rows(content=bytes(run.content), file_name=run.file_name)
         if run.kind == ImportKind.ORGANISATION:
             outcomes, team_ids = _organisation(rows=rows, commit=commit)
+        elif run.kind == ImportKind.MEETINGS:
+            outcomes, team_ids = _meetings(run=run, rows=rows, commit=commit, by=by)
         else:
             outcomes, team_ids = _caseload(run=run, rows=rows, commit=commit, by=by)
     except Exception as error:
@@ -137,6 +141,26 @@ def _caseload(*, run: ImportRun, rows: list[dict], commit: bool, by) -> tuple[li
     return outcomes, state.affected_team_ids
 
 
+def _meetings(*, run: ImportRun, rows: list[dict], commit: bool, by) -> tuple[list[RowOutcome], set[int]]:
+    state = meetings.MeetingsState.load()
+    numbered = list(enumerate(rows, start=2))
+    outcomes: list[RowOutcome] = []
+    for start in range(0, len(numbered), CHUNK_ROWS):
+        chunk = numbered[start : start + CHUNK_ROWS]
+        with transaction.atomic():
+            plan = meetings.meetings_chunk_plan(rows=chunk, state=state)
+            casework_services.meetings_carried_over(meetings=plan.new_meetings, by=by)
+            citizen_access_record(
+                user=by, citizen_ids=plan.citizen_ids, action=AccessAction.IMPORT, route=IMPORT_ROUTE, purpose="import"
+            )
+            if not commit:
+                transaction.set_rollback(True)
+        outcomes += plan.outcomes
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=start + len(chunk))
+    # Held conversations move contact deadlines, not caseloads: no team's load changed.
+    return outcomes, set()
+
+
 # --- The writes ----------------------------------------------------------------------------
 
 
@@ -159,7 +183,9 @@ def caseload_chunk_write(*, plan: caseload.ChunkPlan, by) -> None:
     imported_cases_open(cases=imported, by=by)
     written = {c.pk for c in plan.new_citizens} | {c.pk for c in plan.renamed} | {c.citizen_id for c in imported}
     # Writes to citizens are access-logged like any other: who imported whom, and when.
-    citizen_access_record(user=by, citizen_ids=written, action=AccessAction.VIEW, route=IMPORT_ROUTE, purpose="import")
+    citizen_access_record(
+        user=by, citizen_ids=written, action=AccessAction.IMPORT, route=IMPORT_ROUTE, purpose="import"
+    )
 
 
 @dataclass(frozen=True)

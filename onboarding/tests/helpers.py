@@ -69,3 +69,17 @@ def import_organisation(rows, by, commit=True):
 
 def import_caseload(rows, by, commit=True):
     return run_import(kind=ImportKind.CASELOAD, content=caseload_file(rows), by=by, commit=commit)
+
+
+def meetings_file(rows: list[dict]) -> bytes:
+    from onboarding import meetings
+
+    return csv_bytes(meetings.COLUMNS, rows)
+
+
+def meeting_row(cpr: str, starts_at: str, **extra) -> dict:
+    return {"cpr": cpr, "municipality_code": "101", "starts_at": starts_at, "kind": "jobsamtale", **extra}
+
+
+def import_meetings(rows, by, commit=True):
+    return run_import(kind=ImportKind.MEETINGS, content=meetings_file(rows), by=by, commit=commit)

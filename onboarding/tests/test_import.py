@@ -115,7 +115,7 @@ def test_imported_cases_have_an_imported_assignment_and_are_access_logged(admin_
     assert assignment.ended_at is None and assignment.notified_at is not None
     assert case.opened_at.date().isoformat() == "2023-03-01"
     access = CitizenAccess.objects.get(citizen=case.citizen)
-    assert (access.user, access.action) == (admin_user, AccessAction.VIEW)
+    assert (access.user, access.action) == (admin_user, AccessAction.IMPORT)
 
 
 def test_the_alert_check_follows_the_import(admin_user, organisation, django_capture_on_commit_callbacks, monkeypatch):

@@ -19,11 +19,11 @@ from ...models import ImportKind
 
 
 class Command(BaseCommand):
-    help = "Export a jobcenter's organisation or caseloads to CSV or Excel, as the import reads them."
+    help = "Export a jobcenter's organisation, caseloads or meetings to CSV or Excel, as the import reads them."
 
     def add_arguments(self, parser):
         parser.add_argument("municipality_code")
-        parser.add_argument("kind", choices=[ImportKind.ORGANISATION, ImportKind.CASELOAD])
+        parser.add_argument("kind", choices=ImportKind.values)
         parser.add_argument("output", help="A .csv or .xlsx file name.")
         parser.add_argument("--with-cpr", action="store_true", help="Full CPR numbers (access-logged per citizen).")
         parser.add_argument("--as", dest="username", required=True, help="The administrator the export is by.")

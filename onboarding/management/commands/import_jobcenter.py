@@ -19,11 +19,11 @@ from ...reasons import ACTIONS, worded
 
 
 class Command(BaseCommand):
-    help = "Import an organisation or caseloads from CSV or Excel (a dry run unless --commit)."
+    help = "Import an organisation, caseloads or meetings from CSV or Excel (a dry run unless --commit)."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("kind", choices=[ImportKind.ORGANISATION, ImportKind.CASELOAD])
+        parser.add_argument("kind", choices=ImportKind.values)
         parser.add_argument("--dry-run", action="store_true", help="The default: show, write nothing.")
         parser.add_argument("--commit", action="store_true", help="Write; without it nothing is written.")
         parser.add_argument("--as", dest="username", required=True, help="The administrator the import is by.")
