@@ -77,6 +77,32 @@ def caseload_rows(citizens: int, cases: int, caseworkers: int, rng: random.Rando
     return rows
 
 
+def meetings_rows(caseload: list[dict], today: datetime.date) -> list[dict]:
+    """Per open case: two jobsamtaler held after it opened, and one booked in the coming
+    weeks in a free hour of its caseworker's (eight a day)."""
+    rows, booked = [], {}
+    for row in caseload:
+        if not row.get("programme"):
+            continue
+        opened = datetime.date.fromisoformat(row["opened_on"])
+        for days in (10, 100):
+            held = {"starts_at": f"{opened + datetime.timedelta(days=days)} 10:00", "status": "held"}
+            rows.append({"cpr": row["cpr"], "municipality_code": "101", "kind": "jobsamtale", **held})
+        n = booked[row["caseworker"]] = booked.get(row["caseworker"], -1) + 1
+        day = today + datetime.timedelta(days=1 + n // 8)
+        rows.append(
+            {
+                "cpr": row["cpr"],
+                "municipality_code": "101",
+                "kind": "jobsamtale",
+                "starts_at": f"{day} {8 + n % 8:02d}:00",
+                "status": "planned",
+                "place": "Lokale 2",
+            }
+        )
+    return rows
+
+
 def as_csv(columns: list[str], rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
@@ -130,6 +156,28 @@ def main() -> int:
         failed |= run.counts.get("refuse", 0) > 0
         if label == "re-run (dry)":
             failed |= run.counts.get("unchanged") != args.citizens
+    from django.utils import timezone
+
+    from onboarding import meetings
+
+    meeting_rows = meetings_rows(
+        caseload_rows(args.citizens, cases, args.caseworkers, random.Random(17)), timezone.localdate()
+    )
+    content = as_csv(meetings.COLUMNS, meeting_rows)
+    print(
+        f"meetings file: {len(meeting_rows)} meetings (two held, one booked per open case), {len(content) / 1e6:.1f} MB"
+    )
+    for label in ("dry run", "commit", "re-run (dry)"):
+        run = services.import_run_create(kind=ImportKind.MEETINGS, file_name="meetings.csv", content=content, by=admin)
+        started = time.perf_counter()
+        run = services.import_run_plan(run=run)
+        if label == "commit":
+            run = services.import_run_commit(run=services.import_run_confirm(run=run, by=admin))
+        seconds = time.perf_counter() - started
+        print(f"{label:>13}: {seconds:6.1f} s, {len(meeting_rows) / seconds:7.0f} rows/s, {run.counts}")
+        failed |= run.counts.get("refuse", 0) > 0
+        if label == "re-run (dry)":
+            failed |= run.counts.get("unchanged") != len(meeting_rows)
     drift = caseload_drift()
     if drift:
         print("DRIFT:", *(d.describe() for d in drift[:10]), sep="\n  ")
