@@ -112,6 +112,26 @@ def as_csv(columns: list[str], rows: list[dict]) -> bytes:
     return out.getvalue().encode()
 
 
+def three_runs(kind: str, content: bytes, rows: int, *, admin) -> bool:
+    """The file's dry run, dry run + commit, and a re-run; printed. True when no row was
+    refused and the re-run found every row unchanged."""
+    from onboarding import services
+
+    ok = True
+    for label in ("dry run", "commit", "re-run (dry)"):
+        run = services.import_run_create(kind=kind, file_name=f"{kind}.csv", content=content, by=admin)
+        started = time.perf_counter()
+        run = services.import_run_plan(run=run)
+        if label == "commit":
+            run = services.import_run_commit(run=services.import_run_confirm(run=run, by=admin))
+        seconds = time.perf_counter() - started
+        print(f"{label:>13}: {seconds:6.1f} s, {rows / seconds:7.0f} rows/s, {run.counts}")
+        ok &= run.counts.get("refuse", 0) == 0
+        if label == "re-run (dry)":
+            ok &= run.counts.get("unchanged") == rows
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=44_000)
@@ -140,44 +160,20 @@ def main() -> int:
     services.import_run_commit(run=services.import_run_confirm(run=services.import_run_plan(run=run), by=admin))
     print(f"organisation: {args.caseworkers} caseworkers, dry run + commit {time.perf_counter() - started:.1f} s")
 
-    rng = random.Random(17)
-    content = as_csv(caseload.COLUMNS, caseload_rows(args.citizens, cases, args.caseworkers, rng))
-    print(f"caseload file: {args.citizens} citizens, {cases} open cases, {len(content) / 1e6:.1f} MB")
-    figures, failed = {}, False
-    for label in ("dry run", "commit", "re-run (dry)"):
-        run = services.import_run_create(kind=ImportKind.CASELOAD, file_name="load.csv", content=content, by=admin)
-        started = time.perf_counter()
-        run = services.import_run_plan(run=run)
-        if label == "commit":
-            run = services.import_run_commit(run=services.import_run_confirm(run=run, by=admin))
-        seconds = time.perf_counter() - started
-        figures[label] = seconds
-        print(f"{label:>13}: {seconds:6.1f} s, {args.citizens / seconds:7.0f} rows/s, {run.counts}")
-        failed |= run.counts.get("refuse", 0) > 0
-        if label == "re-run (dry)":
-            failed |= run.counts.get("unchanged") != args.citizens
     from django.utils import timezone
 
     from onboarding import meetings
 
-    meeting_rows = meetings_rows(
-        caseload_rows(args.citizens, cases, args.caseworkers, random.Random(17)), timezone.localdate()
-    )
+    rows = caseload_rows(args.citizens, cases, args.caseworkers, random.Random(17))
+    content = as_csv(caseload.COLUMNS, rows)
+    print(f"caseload file: {args.citizens} citizens, {cases} open cases, {len(content) / 1e6:.1f} MB")
+    failed = not three_runs(ImportKind.CASELOAD, content, len(rows), admin=admin)
+    meeting_rows = meetings_rows(rows, timezone.localdate())
     content = as_csv(meetings.COLUMNS, meeting_rows)
     print(
         f"meetings file: {len(meeting_rows)} meetings (two held, one booked per open case), {len(content) / 1e6:.1f} MB"
     )
-    for label in ("dry run", "commit", "re-run (dry)"):
-        run = services.import_run_create(kind=ImportKind.MEETINGS, file_name="meetings.csv", content=content, by=admin)
-        started = time.perf_counter()
-        run = services.import_run_plan(run=run)
-        if label == "commit":
-            run = services.import_run_commit(run=services.import_run_confirm(run=run, by=admin))
-        seconds = time.perf_counter() - started
-        print(f"{label:>13}: {seconds:6.1f} s, {len(meeting_rows) / seconds:7.0f} rows/s, {run.counts}")
-        failed |= run.counts.get("refuse", 0) > 0
-        if label == "re-run (dry)":
-            failed |= run.counts.get("unchanged") != len(meeting_rows)
+    failed |= not three_runs(ImportKind.MEETINGS, content, len(meeting_rows), admin=admin)
     drift = caseload_drift()
     if drift:
         print("DRIFT:", *(d.describe() for d in drift[:10]), sep="\n  ")

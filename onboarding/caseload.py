@@ -102,14 +102,9 @@ class ChunkPlan:
 
 
 def caseload_chunk_plan(*, rows: list[tuple[int, dict]], state: CaseloadState) -> ChunkPlan:
-    outcomes, parsed = [], []
-    for number, row in rows:
-        outcome = RowOutcome(row=number, subject=cpr_rules.mask(row.get("cpr", "")))
-        outcomes.append(outcome)
-        try:
-            parsed.append(_parse(row=row, outcome=outcome, state=state))
-        except Refused:
-            pass
+    outcomes, parsed = parsing.rows_by_citizen_parsed(
+        rows, lambda row, outcome: _parse(row=row, outcome=outcome, state=state)
+    )
     digests = [p.digest for p in parsed]
     citizens = {
         c.cpr_digest: c

@@ -81,14 +81,9 @@ class MeetingsPlan:
 
 
 def meetings_chunk_plan(*, rows: list[tuple[int, dict]], state: MeetingsState) -> MeetingsPlan:
-    outcomes, parsed = [], []
-    for number, row in rows:
-        outcome = RowOutcome(row=number, subject=cpr_rules.mask(row.get("cpr", "")))
-        outcomes.append(outcome)
-        try:
-            parsed.append(_parse(row=row, outcome=outcome, state=state))
-        except Refused:
-            pass
+    outcomes, parsed = parsing.rows_by_citizen_parsed(
+        rows, lambda row, outcome: _parse(row=row, outcome=outcome, state=state)
+    )
     citizens = dict(Citizen.objects.filter(cpr_digest__in={p.digest for p in parsed}).values_list("cpr_digest", "id"))
     # The open cases, locked: a reassignment or a close waits for the chunk, or the chunk
     # sees its result.

@@ -21,6 +21,20 @@ class Refused(Exception):
     """The cell refused the row; the outcome carries the reason."""
 
 
+def rows_by_citizen_parsed(rows: list[tuple[int, dict]], parse) -> tuple[list[RowOutcome], list]:
+    """Each numbered row's outcome (its subject the masked CPR number), and what `parse(row,
+    outcome)` made of the rows it did not refuse."""
+    outcomes, parsed = [], []
+    for number, row in rows:
+        outcome = RowOutcome(row=number, subject=cpr_rules.mask(row.get("cpr", "")))
+        outcomes.append(outcome)
+        try:
+            parsed.append(parse(row, outcome))
+        except Refused:
+            pass
+    return outcomes, parsed
+
+
 def required(row: dict, column: str, outcome: RowOutcome) -> str:
     value = row.get(column, "")
     if not value:

@@ -127,38 +127,42 @@ def _organisation(*, rows: list[dict], commit: bool) -> tuple[list[RowOutcome], 
 
 def _caseload(*, run: ImportRun, rows: list[dict], commit: bool, by) -> tuple[list[RowOutcome], set[int]]:
     state = caseload.CaseloadState.load()
-    numbered = list(enumerate(rows, start=2))
-    outcomes: list[RowOutcome] = []
-    for start in range(0, len(numbered), CHUNK_ROWS):
-        chunk = numbered[start : start + CHUNK_ROWS]
-        with transaction.atomic():
-            plan = caseload.caseload_chunk_plan(rows=chunk, state=state)
-            caseload_chunk_write(plan=plan, by=by)
-            if not commit:
-                transaction.set_rollback(True)
-        outcomes += plan.outcomes
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=start + len(chunk))
-    return outcomes, state.affected_team_ids
+
+    def chunk(rows_: list[tuple[int, dict]]) -> list[RowOutcome]:
+        plan = caseload.caseload_chunk_plan(rows=rows_, state=state)
+        caseload_chunk_write(plan=plan, by=by)
+        return plan.outcomes
+
+    return _in_chunks(run=run, rows=rows, commit=commit, chunk=chunk), state.affected_team_ids
 
 
 def _meetings(*, run: ImportRun, rows: list[dict], commit: bool, by) -> tuple[list[RowOutcome], set[int]]:
     state = meetings.MeetingsState.load()
+
+    def chunk(rows_: list[tuple[int, dict]]) -> list[RowOutcome]:
+        plan = meetings.meetings_chunk_plan(rows=rows_, state=state)
+        casework_services.meetings_carried_over(meetings=plan.new_meetings, by=by)
+        citizen_access_record(
+            user=by, citizen_ids=plan.citizen_ids, action=AccessAction.IMPORT, route=IMPORT_ROUTE, purpose="import"
+        )
+        return plan.outcomes
+
+    # Held conversations move contact deadlines, not caseloads: no team's load changed.
+    return _in_chunks(run=run, rows=rows, commit=commit, chunk=chunk), set()
+
+
+def _in_chunks(*, run: ImportRun, rows: list[dict], commit: bool, chunk) -> list[RowOutcome]:
+    """`chunk(numbered rows)` for CHUNK_ROWS rows at a time, one transaction each (rolled back
+    in a dry run), the run's progress updated after each."""
     numbered = list(enumerate(rows, start=2))
     outcomes: list[RowOutcome] = []
     for start in range(0, len(numbered), CHUNK_ROWS):
-        chunk = numbered[start : start + CHUNK_ROWS]
         with transaction.atomic():
-            plan = meetings.meetings_chunk_plan(rows=chunk, state=state)
-            casework_services.meetings_carried_over(meetings=plan.new_meetings, by=by)
-            citizen_access_record(
-                user=by, citizen_ids=plan.citizen_ids, action=AccessAction.IMPORT, route=IMPORT_ROUTE, purpose="import"
-            )
+            outcomes += chunk(numbered[start : start + CHUNK_ROWS])
             if not commit:
                 transaction.set_rollback(True)
-        outcomes += plan.outcomes
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=start + len(chunk))
-    # Held conversations move contact deadlines, not caseloads: no team's load changed.
-    return outcomes, set()
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=min(start + CHUNK_ROWS, len(numbered)))
+    return outcomes
 
 
 # --- The writes ----------------------------------------------------------------------------
