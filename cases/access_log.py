@@ -26,7 +26,12 @@ def citizen_access_record(
     ids = sorted({int(i) for i in citizen_ids if i is not None})
     if not ids or not getattr(user, "is_authenticated", False):
         return 0
-    row = (user.pk, action, route[:200], purpose[:500], timezone.now())
+    _insert(ids, (user.pk, action, route[:200], purpose[:500], timezone.now()))
+    return len(ids)
+
+
+def _insert(ids: list[int], row: tuple) -> None:
+    """One CitizenAccess row per id, the rest of each row `row`."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement of one shape whatever the number of citizens: every page that
@@ -34,7 +39,6 @@ def citizen_access_record(
             cursor.execute(_INSERT_MANY, [ids, *row])
         else:
             cursor.executemany(_INSERT_ONE, [(i, *row) for i in ids])
-    return len(ids)
 
 
 # The table of CitizenAccess (checked by cases/tests/test_access_log_sql.py).

@@ -70,6 +70,7 @@ def policy_update(
         pk: (cap_, load)
         for pk, cap_, load in Caseworker.objects.filter(role=role).values_list("pk", "cap", "load_hundredths")
     }
+    old_weights = _policy_weights(role)
     with transaction.atomic():
         policy = staff_services.policy_update(
             role=role, cap=cap, weights=weights, new_hire_months=new_hire_months, new_hire_share=new_hire_share
@@ -86,12 +87,20 @@ def policy_update(
     # some may now be over cap.
     room = {pk: cap_ * HUNDREDTHS - load for pk, (cap_, load, _team) in after.items()}
     room_before = {pk: cap_ * HUNDREDTHS - load for pk, (cap_, load) in before.items()}
-    if any(room[pk] > room_before.get(pk, -1) for pk in room):
+    # A lighter kind of case may fit where it did not, though nobody's room grew: a waiting
+    # simple case that weighed 1.5 fits in half a case of room once it weighs 0.5.
+    lighter = any(new < old_weights.get(c, new) for c, new in _policy_weights(role).items())
+    if lighter or any(room[pk] > room_before.get(pk, -1) for pk in room):
         queue_drain_all()
     lost = {after[pk][2] for pk in room if pk in room_before and room[pk] < room_before[pk]}
     if lost:
         prompt_check.after_commit(team_ids=lost)
     return policy
+
+
+def _policy_weights(role: str) -> dict:
+    policy = CaseloadPolicy.objects.filter(role=role).first()
+    return dict(policy.weights) if policy else {}
 
 
 def caseworkers_refresh_caps(*, today=None) -> list[int]:

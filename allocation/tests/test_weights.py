@@ -179,3 +179,17 @@ def test_reconcile_reports_and_repairs_load_drift(team):
     assert "load 0.50, actual 2.00" in caseload_drift()[0].describe()
     caseload_reconcile(fix=True)
     assert caseload_drift() == [] and loaded(anna)[1] == Decimal("2.00")
+
+
+def test_a_lighter_weight_lets_a_waiting_case_in_though_nobody_s_room_grew(team):
+    # Found by the state machine: anna's room is half a case whatever the change; a waiting
+    # complex case weighed 1 and did not fit; at 0.5 it does.
+    anna = CaseworkerFactory(team=team, cap_override=1)
+    intake(team, "simple")  # 0.50 of anna's 1
+    waiting = intake(team, "complex")
+    assert waiting.status == CaseStatus.QUEUED
+    services.policy_update(role="flere_skal_med", weights={"complex": Decimal("0.5"), "simple": Decimal("0.5")})
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.caseworker_id) == (CaseStatus.OPEN, anna.pk)
+    assert loaded(anna) == (2, Decimal("1.00"), 1)
+    assert caseload_drift() == []
