@@ -165,3 +165,26 @@ def test_the_export_reads_back_as_the_same_meetings(admin_user, cprs):
     assert CitizenAccess.objects.filter(action=AccessAction.EXPORT).count() == 2
     run = import_meetings(exported, admin_user)
     assert run.counts["unchanged"] == 2
+
+
+def test_the_admin_takes_a_meetings_file_through_dry_run_and_confirm(client, admin_user, cprs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from onboarding.models import ImportRun, ImportStatus
+
+    from .helpers import meetings_file
+
+    client.force_login(admin_user)
+    rows = [meeting_row(cprs[0], _local(-20)), meeting_row(cprs[0], _local(-3), status="planned")]
+    upload = SimpleUploadedFile("samtaler.csv", meetings_file(rows))
+    response = client.post(reverse("admin:onboarding_importrun_add"), {"kind": "meetings", "file": upload})
+    run = ImportRun.objects.get(kind="meetings")
+    assert response.status_code == 302 and run.status == ImportStatus.PLANNED
+    assert not Meeting.objects.exists()
+    page = client.get(reverse("admin:onboarding_importrun_change", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="da")
+    assert "En booket samtale skal ligge ude i fremtiden" in page.content.decode()
+    client.post(reverse("admin:onboarding_importrun_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == ImportStatus.DONE
+    assert list(Meeting.objects.values_list("status", flat=True)) == ["held"]
