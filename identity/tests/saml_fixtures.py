@@ -59,11 +59,11 @@ def key_and_certificate(directory: Path, name: str) -> tuple[str, str]:
     return str(key_path), str(cert_path)
 
 
-def free_port() -> int:
+def free_port(*, besides: set[int] = frozenset()) -> int:
     """A port of ours free on 127.0.0.1 and on ::1: "localhost" may be either, and a client
     tries ::1 first, so a stranger listening there would answer in the IdP's place."""
     for port in PORTS:
-        if all(_bindable(family, address, port) for family, address in _LOOPBACKS):
+        if port not in besides and all(_bindable(family, address, port) for family, address in _LOOPBACKS):
             return port
     raise RuntimeError(f"no free port in {PORTS}")
 
@@ -100,11 +100,22 @@ def saml_idp(live_server, settings, tmp_path):
         pytest.skip(message)
     idp_key, idp_cert = key_and_certificate(tmp_path, "idp")
     sp_key, sp_cert = key_and_certificate(tmp_path, "sp")
-    port = free_port()
     host = urllib.parse.urlsplit(live_server.url).hostname
-    idp_url = f"http://{host}:{port}"
     sp_base = f"{live_server.url}/accounts/saml/"
-    idp = Idp(url=idp_url, login_file=tmp_path / "login.json")
+    login_file = tmp_path / "login.json"
+    # The ports lie in the ephemeral range: between the probe and the IdP's bind, a client
+    # connection may take the port as its own end. That start fails; the next port is tried.
+    tried: set[int] = set()
+    while True:
+        port = free_port(besides=tried)
+        tried.add(port)
+        idp_url = f"http://{host}:{port}"
+        process = _idp_start(
+            port=port, host=host, key=idp_key, cert=idp_cert, sp_metadata=f"{sp_base}metadata/", login_file=login_file
+        )
+        if process is not None:
+            break
+    idp = Idp(url=idp_url, login_file=login_file)
     idp.set_login(name_id="nobody")
 
     config = copy.deepcopy(settings.SAML_CONFIG)
@@ -127,38 +138,46 @@ def saml_idp(live_server, settings, tmp_path):
     # live_server is plain HTTP on one site with the IdP (127.0.0.1): Lax travels, None would need HTTPS.
     settings.SAML_SESSION_COOKIE_SAMESITE = "Lax"
 
+    try:
+        yield idp
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _idp_start(*, port: int, host: str, key: str, cert: str, sp_metadata: str, login_file: Path):
+    """The IdP listening on `port`, or None when another socket took the port first."""
     process = subprocess.Popen(
         [
             sys.executable,
             str(IDP_SCRIPT),
             f"--port={port}",
             f"--host={host}",
-            f"--key={idp_key}",
-            f"--cert={idp_cert}",
-            f"--sp-metadata-url={sp_base}metadata/",
-            f"--login-file={idp.login_file}",
+            f"--key={key}",
+            f"--cert={cert}",
+            f"--sp-metadata-url={sp_metadata}",
+            f"--login-file={login_file}",
         ],
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{idp_url}/metadata", timeout=1):  # noqa: S310 (local test URL)
-                    break
-            except (OSError, http.client.HTTPException):
-                # Not listening yet. (Polling a port in the ephemeral range can even connect
-                # the client to itself, which reads back its own request: also "not yet".)
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the test IdP did not start: {process.stderr.read() if process.poll() is not None else 'timeout'}"
-                    ) from None
-                time.sleep(0.1)
-        yield idp
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/metadata", timeout=1):  # noqa: S310 (local test URL)
+                return process
+        except (OSError, http.client.HTTPException):
+            # Not listening yet. (Polling a port in the ephemeral range can even connect
+            # the client to itself, which reads back its own request: also "not yet".)
+            if process.poll() is not None:
+                error = process.stderr.read()
+                if "Address already in use" in error:
+                    return None
+                raise RuntimeError(f"the test IdP did not start: {error}") from None
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the test IdP did not start: timeout") from None
+            time.sleep(0.1)
 
 
 class _Forms(html.parser.HTMLParser):
