@@ -64,7 +64,7 @@ class Command(BaseCommand):
     def _print_logins(self, logins: list[DemoLogin]) -> None:
         if not logins:
             return
-        self.stdout.write("\nDemo logins (http://127.0.0.1:8000/accounts/login/):")
+        self.stdout.write("\nDemo logins (at /accounts/login/ on the address the server prints):")
         rows = [("role", "username", "password", ""), *((x.role, x.username, x.password, x.note) for x in logins)]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for role, username, password, note in rows:
