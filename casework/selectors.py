@@ -203,10 +203,26 @@ def meetings_of_caseworker(*, caseworker_id: int, starts_after, starts_before) -
 
 
 def overlapping_planned(*, caseworker_id: int, starts_at, ends_at, exclude_id: int | None = None) -> QuerySet[Meeting]:
-    overlapping = Meeting.objects.filter(
-        caseworker_id=caseworker_id, status=MeetingStatus.PLANNED, starts_at__lt=ends_at, ends_at__gt=starts_at
-    )
+    overlapping = planned_overlapping(caseworker_ids=[caseworker_id], starts_at=starts_at, ends_at=ends_at)
     return overlapping.exclude(pk=exclude_id) if exclude_id else overlapping
+
+
+def planned_overlapping(*, caseworker_ids, starts_at, ends_at) -> QuerySet[Meeting]:
+    """The planned meetings of these caseworkers that overlap [starts_at, ends_at): the rule
+    of the no-double-booking constraint (half-open ranges), which `times_overlap` is in Python."""
+    return Meeting.objects.filter(
+        caseworker_id__in=caseworker_ids, status=MeetingStatus.PLANNED, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+
+
+def times_overlap(first: tuple[datetime, datetime], second: tuple[datetime, datetime]) -> bool:
+    """Whether two (start, end) ranges overlap, half-open as `planned_overlapping` compares."""
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def meetings_of_cases_at(*, case_ids, starts) -> QuerySet[Meeting]:
+    """The meetings of these cases that start at one of `starts` (an import's natural key)."""
+    return Meeting.objects.filter(case_id__in=case_ids, starts_at__in=starts)
 
 
 NEW_TO_YOU_DAYS = 14

@@ -28,11 +28,13 @@ from casework.models import (
     DURATION_MINUTES_DEFAULT,
     DURATION_MINUTES_MAX,
     DURATION_MINUTES_MIN,
+    EARLIEST_DAY,
+    LATEST_DAY,
     Channel,
-    Meeting,
     MeetingKind,
     MeetingStatus,
 )
+from casework.selectors import meetings_of_cases_at, planned_overlapping, times_overlap
 from casework.services import CarriedMeeting
 from staff.models import Jobcenter
 
@@ -94,7 +96,7 @@ def meetings_chunk_plan(*, rows: list[tuple[int, dict]], state: MeetingsState) -
         .select_related("caseworker")
         .order_by("pk")
     }
-    existing = _existing(cases=cases.values(), parsed=parsed, citizens=citizens)
+    existing = _existing(cases=cases.values(), parsed=parsed)
     plan = MeetingsPlan(outcomes=outcomes, new_meetings=[], citizen_ids=set())
     for row in parsed:
         citizen_id = citizens.get(row.digest)
@@ -146,7 +148,7 @@ def _moment(value: str, outcome: RowOutcome) -> datetime.datetime:
         parsed = parse_datetime(value.replace("T", " ")[:19])
     except ValueError:
         parsed = None
-    if parsed is None or parsed.tzinfo is not None or not 1900 <= parsed.year <= 2999:
+    if parsed is None or parsed.tzinfo is not None or not EARLIEST_DAY <= parsed.date() <= LATEST_DAY:
         outcome.refuse("bad_datetime", value=value)
         raise Refused()
     return timezone.make_aware(parsed)
@@ -161,7 +163,7 @@ def _minutes(value: str, outcome: RowOutcome) -> int:
     return int(value)
 
 
-def _existing(*, cases, parsed: list[ParsedMeeting], citizens: dict[str, int]) -> dict:
+def _existing(*, cases, parsed: list[ParsedMeeting]) -> dict:
     """The meetings already there that the rows may match or clash with: each case's
     meetings at the rows' starts, and the planned ones of the cases' caseworkers."""
     cases = list(cases)
@@ -169,19 +171,21 @@ def _existing(*, cases, parsed: list[ParsedMeeting], citizens: dict[str, int]) -
         return {"at": {}, "planned": {}}
     at = {
         (m.case_id, m.starts_at): m
-        for m in Meeting.objects.filter(
-            case_id__in=[c.pk for c in cases], starts_at__in={p.starts_at for p in parsed}
-        ).only("case_id", "starts_at", "ends_at", "kind", "channel", "status")
+        for m in meetings_of_cases_at(case_ids=[c.pk for c in cases], starts={p.starts_at for p in parsed}).only(
+            "case_id", "starts_at", "ends_at", "kind", "channel", "status"
+        )
     }
-    earliest, latest = min(p.starts_at for p in parsed), max(p.ends_at for p in parsed)
+    # Only booked rows can clash, and only with what is booked in their window.
+    booked = [p for p in parsed if p.status == MeetingStatus.PLANNED]
     planned: dict[int, list[tuple]] = {}
-    for caseworker_id, starts_at, ends_at in Meeting.objects.filter(
-        caseworker_id__in={c.caseworker_id for c in cases},
-        status=MeetingStatus.PLANNED,
-        starts_at__lt=latest,
-        ends_at__gt=earliest,
-    ).values_list("caseworker_id", "starts_at", "ends_at"):
-        planned.setdefault(caseworker_id, []).append((starts_at, ends_at))
+    if booked:
+        taken = planned_overlapping(
+            caseworker_ids={c.caseworker_id for c in cases},
+            starts_at=min(p.starts_at for p in booked),
+            ends_at=max(p.ends_at for p in booked),
+        )
+        for caseworker_id, starts_at, ends_at in taken.values_list("caseworker_id", "starts_at", "ends_at"):
+            planned.setdefault(caseworker_id, []).append((starts_at, ends_at))
     return {"at": at, "planned": planned}
 
 
@@ -216,7 +220,7 @@ def _decide(
         taken = existing["planned"].get(case.caseworker_id, []) + [
             (s, e) for s, e, _ in state.booked.get(case.caseworker_id, [])
         ]
-        if any(s < row.ends_at and e > row.starts_at for s, e in taken):
+        if any(times_overlap((row.starts_at, row.ends_at), other) for other in taken):
             outcome.refuse("caseworker_booked", name=case.caseworker.full_name)
             return
         state.booked.setdefault(case.caseworker_id, []).append((row.starts_at, row.ends_at, outcome.row))

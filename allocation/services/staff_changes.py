@@ -89,7 +89,7 @@ def policy_update(
     room_before = {pk: cap_ * HUNDREDTHS - load for pk, (cap_, load) in before.items()}
     # A lighter kind of case may fit where it did not, though nobody's room grew: a waiting
     # simple case that weighed 1.5 fits in half a case of room once it weighs 0.5.
-    lighter = any(new < old_weights.get(c, new) for c, new in _policy_weights(role).items())
+    lighter = any(new < old_weights.get(c, new) for c, new in policy.weights.items())
     if lighter or any(room[pk] > room_before.get(pk, -1) for pk in room):
         queue_drain_all()
     lost = {after[pk][2] for pk in room if pk in room_before and room[pk] < room_before[pk]}
